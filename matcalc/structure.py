@@ -1,0 +1,120 @@
+"""Declared structure of matrix symbols: symmetric, SPD, invertible, orthogonal, ...
+
+A structure travels with the symbol itself (a ``StructuredMatrixSymbol`` is a
+``MatrixSymbol`` with one more argument), so it survives ``subs``/``xreplace``,
+never leaks between unrelated expressions, and is seen by simplification
+(``S.T -> S``, ``Q^{-1} -> Q^T``) and by the evaluator's random draws.
+"""
+from sympy import Basic, MatrixSymbol, sympify
+from sympy.core.symbol import Str
+from sympy.assumptions import Q, ask, global_assumptions
+from sympy.matrices.exceptions import NonSquareMatrixError
+
+__all__ = ["StructuredMatrixSymbol", "STRUCTURES", "structure_of", "is_symmetric",
+           "symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive",
+           "declare"]
+
+#: structure name -> properties it implies
+STRUCTURES = {
+    "general": frozenset(),
+    "symmetric": frozenset({"symmetric"}),
+    "spd": frozenset({"symmetric", "invertible", "spd"}),
+    "invertible": frozenset({"invertible"}),
+    "orthogonal": frozenset({"orthogonal", "invertible"}),
+    "diagonal": frozenset({"symmetric", "diagonal"}),
+    "positive": frozenset({"positive"}),
+}
+_SQUARE = {"symmetric", "spd", "invertible", "orthogonal", "diagonal"}
+
+
+class StructuredMatrixSymbol(MatrixSymbol):
+    """A MatrixSymbol with a declared structure (one of ``STRUCTURES``)."""
+
+    def __new__(cls, name, n, m, structure):
+        structure = str(structure).lower()
+        if structure not in STRUCTURES:
+            raise ValueError(f"unknown structure {structure!r} for {name}; "
+                             f"choose one of {', '.join(sorted(STRUCTURES))}")
+        n, m = sympify(n), sympify(m)
+        if structure in _SQUARE and (n - m) != 0:
+            raise NonSquareMatrixError(f"{structure} matrix {name} must be square, got {n} x {m}")
+        base = MatrixSymbol(name, n, m)  # validates name and dimensions
+        return Basic.__new__(cls, base.args[0], base.args[1], base.args[2], Str(structure))
+
+    @property
+    def structure(self):
+        return self.args[3].name
+
+    @property
+    def properties(self):
+        return STRUCTURES[self.structure]
+
+    def doit(self, **hints):
+        return self
+
+    def _eval_subs(self, old, new):
+        if self == old:
+            return new
+        n, m = (d._subs(old, new) for d in self.shape)
+        return type(self)(self.name, n, m, self.structure)
+
+    def _eval_transpose(self):
+        if "symmetric" in self.properties:
+            return self
+        return None
+
+    def _eval_inverse(self):
+        if "orthogonal" in self.properties:
+            return self.T
+        return None
+
+    def _eval_determinant(self):
+        return None
+
+
+def _structured(structure):
+    def make(name, n, m=None):
+        return StructuredMatrixSymbol(name, n, n if m is None else m, structure)
+    make.__name__ = structure
+    make.__doc__ = (f"A {structure} matrix symbol: ``{structure}(name, n)``"
+                    f" (square) or ``{structure}(name, n, m)``.")
+    return make
+
+
+symmetric = _structured("symmetric")
+spd = _structured("spd")
+invertible = _structured("invertible")
+orthogonal = _structured("orthogonal")
+diagonal = _structured("diagonal")
+positive = _structured("positive")
+
+
+def declare(symbol, structure):
+    """Return ``symbol`` (a MatrixSymbol) re-made with the given structure."""
+    if not isinstance(symbol, MatrixSymbol):
+        raise TypeError(f"declare() needs a MatrixSymbol, got {type(symbol).__name__}")
+    return StructuredMatrixSymbol(symbol.name, *symbol.shape, structure)
+
+
+_Q_KEYS = (("spd", Q.positive_definite), ("orthogonal", Q.orthogonal),
+           ("diagonal", Q.diagonal), ("symmetric", Q.symmetric),
+           ("invertible", Q.invertible))
+
+
+def structure_of(symbol):
+    """The declared structure of a matrix symbol ("general" when none).
+
+    Reads a StructuredMatrixSymbol's own structure, or SymPy's global
+    assumptions (``with assuming(Q.symmetric(S)):``) for a plain MatrixSymbol.
+    """
+    if isinstance(symbol, StructuredMatrixSymbol):
+        return symbol.structure
+    if isinstance(symbol, MatrixSymbol) and global_assumptions:
+        for name, key in _Q_KEYS:
+            if ask(key(symbol)):
+                return name
+    return "general"
+
+
+def is_symmetric(symbol):
+    return "symmetric" in STRUCTURES[structure_of(symbol)]
