@@ -61,15 +61,12 @@ class StructuredMatrixSymbol(MatrixSymbol):
     def _eval_transpose(self):
         if "symmetric" in self.properties:
             return self
-        return None
+        return super()._eval_transpose()
 
     def _eval_inverse(self):
         if "orthogonal" in self.properties:
             return self.T
-        return None
-
-    def _eval_determinant(self):
-        return None
+        return super()._eval_inverse()
 
 
 def _structured(structure):
