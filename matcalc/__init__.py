@@ -11,6 +11,7 @@ from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseEr
                      UnsupportedError)
 from .expressions import Norm, logdet, norm, scalar, sigmoid
 from .gradient import Derivation, Step, derive, grad
+from .latex import latex
 from .structure import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 
@@ -18,7 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = ["grad", "derive", "Derivation", "Step", "UnsupportedError", "ShapeError",
            "NonSquareMatrixError", "ParseError", "CatalogueError", "MatcalcError", "norm", "Norm",
-           "sigmoid", "scalar", "logdet", "symmetric", "spd", "invertible", "orthogonal",
+           "sigmoid", "scalar", "logdet", "latex", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of"]
 
 
@@ -30,7 +31,4 @@ def __getattr__(name):
     if name in ("jacobian", "hessian", "derivative_tensor"):
         from . import jacobian
         return getattr(jacobian, name)
-    if name == "latex":
-        from .latex import latex
-        return latex
     raise AttributeError(f"module 'matcalc' has no attribute {name!r}")

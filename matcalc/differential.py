@@ -78,7 +78,7 @@ def d_matpow(U, d):
     if depends(k, d):
         raise UnsupportedError(f"a matrix power with a variable exponent, {U}")
     if tuple(base.shape) == (1, 1) and not (k.is_integer and k.is_number):
-        return MatMul(k, MatPow(base, k - 1), d(base))
+        return MatMul(k * scalar(base) ** (k - 1), d(base))
     if not (k.is_integer and k.is_number):
         raise UnsupportedError(f"the matrix power {U} with a non-integer or symbolic exponent",
                                "only integer exponents of square matrices are supported")
@@ -112,7 +112,8 @@ def d_hadamard_power(U, d):
         raise UnsupportedError(f"the Hadamard power {U} with a variable exponent or scalar base")
     if p == 1:
         return d(base)
-    return MatMul(p, HadamardProduct(HadamardPower(base, p - 1), d(base)))
+    power = base if p - 1 == 1 else HadamardPower(base, p - 1)
+    return MatMul(p, HadamardProduct(power, d(base)))
 
 
 def d_kronecker(U, d):

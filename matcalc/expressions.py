@@ -6,7 +6,7 @@ Each one is a plain SymPy expression class that knows how to print itself
 from sympy import Basic, Expr, Function, Integer, MatrixSymbol, exp, sympify
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-__all__ = ["Norm", "norm", "sigmoid", "scalar", "logdet", "DifferentialSymbol",
+__all__ = ["Norm", "norm", "sigmoid", "scalar", "ScalarElement", "logdet", "DifferentialSymbol",
            "Differential", "ScalarDifferential"]
 
 
@@ -85,6 +85,17 @@ class sigmoid(Function):
         return f"(1/(1 + {printer._module_format(np + '.exp')}(-({printer._print(self.args[0])}))))"
 
 
+class ScalarElement(MatrixElement):
+    """``M[0, 0]`` of a 1x1 matrix expression, kept whole: its ``doit`` never expands
+    the product into an index sum (SymPy's MatrixElement does, on every ``c*M``)."""
+
+    def doit(self, **hints):
+        parent = self.args[0]
+        if hints.get("deep", True):
+            parent = parent.doit(**hints)
+        return type(self)(parent, *self.args[1:])
+
+
 def scalar(M):
     """The 1x1 matrix ``M`` as a SymPy scalar (``M[0, 0]`` kept in matrix form).
 
@@ -96,7 +107,7 @@ def scalar(M):
         return M
     if M.shape != (1, 1):
         raise ValueError(f"scalar() needs a 1x1 matrix expression, got shape {M.shape} for {M}")
-    return MatrixElement(M, Integer(0), Integer(0))
+    return ScalarElement(M, Integer(0), Integer(0))
 
 
 def logdet(U):

@@ -33,6 +33,8 @@ __all__ = ["gradient_terms", "matrix_cotangent_terms"]
 
 def gradient_terms(df, dX):
     """The gradient contributions G_i with df = sum_i tr(G_i^T dX), df scalar."""
+    if df == 0:
+        return []
     return list(_scalar_terms(df, S.One, dX))
 
 

@@ -16,10 +16,11 @@ Three stages, each a plain function:
 """
 from collections import Counter
 
-from sympy import (Add, Basic, Determinant, Identity, Integer, Inverse, MatAdd, MatMul, MatPow,
+from sympy import (Add, Basic, Dummy, Lambda, Determinant, Identity, Integer, Inverse, MatAdd, MatMul, MatPow,
                    Mul, Rational, S, Trace, igcd, ilcm)
-from sympy.matrices.expressions.diagonal import DiagonalOf
-from sympy.matrices.expressions.hadamard import HadamardProduct
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
@@ -68,6 +69,22 @@ def inverse_of_product(e):
     return e
 
 
+def hadamard_scalars(e):
+    """(c A) ∘ B = c (A ∘ B);  A^{∘1} = A."""
+    if isinstance(e, HadamardPower) and e.exp == 1:
+        return e.base
+    if isinstance(e, HadamardProduct):
+        coeffs, parts = [], []
+        for a in e.args:
+            c, mats = a.as_coeff_matrices() if isinstance(a, MatMul) else (S.One, [a])
+            coeffs.append(c)
+            parts.append(mats[0] if len(mats) == 1 else MatMul(*mats))
+        c = Mul(*coeffs)
+        if c != 1:
+            return _product(c, [HadamardProduct(*parts)])
+    return e
+
+
 def hadamard_ones(e):
     """1 ∘ U = U."""
     if isinstance(e, HadamardProduct):
@@ -88,8 +105,72 @@ def diagonal_ignores_transpose(e):
     return e
 
 
+def inverse_of_power(e):
+    """(A^k)^{-1} = A^{-k}, so that powers merge: A^{-3} A^2 = A^{-1}."""
+    if isinstance(e, Inverse) and isinstance(e.arg, MatPow) and e.arg.exp.is_integer:
+        return MatPow(e.arg.base, -e.arg.exp)
+    return e
+
+
+def diagonal_of_diag(e):
+    """diagvec(diag(v)) = v."""
+    if isinstance(e, DiagonalOf) and isinstance(e.args[0], DiagMatrix) and e.args[0].args[0].shape[1] == 1:
+        return e.args[0].args[0]
+    return e
+
+
+_ELEMENT = Dummy("u")
+
+
+def canonical_lambda(e):
+    """φ(U) elementwise with one fixed bound variable, so equal functions compare equal."""
+    if isinstance(e, ElementwiseApplyFunction) and isinstance(e.function, Lambda):
+        (var,), body = e.function.variables, e.function.expr
+        if var != _ELEMENT:
+            return ElementwiseApplyFunction(Lambda(_ELEMENT, body.xreplace({var: _ELEMENT})), e.expr)
+    return e
+
+
+def orthogonal_cancel(e):
+    """Q Q^T = Q^T Q = I for an orthogonal Q."""
+    if not isinstance(e, MatMul):
+        return e
+    coeff, mats = e.as_coeff_matrices()
+    for i in range(len(mats) - 1):
+        u, v = mats[i], mats[i + 1]
+        if _is_orthogonal(u) and v == Transpose(u) or _is_orthogonal(v) and u == Transpose(v):
+            rest = mats[:i] + mats[i + 2:]
+            return _product(coeff, rest or [Identity(u.shape[0])])
+    return e
+
+
+def _is_orthogonal(M):
+    from .structure import structure_of
+    return isinstance(M, MatrixSymbol) and structure_of(M) == "orthogonal"
+
+
+def scalar_powers_of_one_by_one(e):
+    """A 1x1 factor M^p (p not an integer) inside a product is the scalar (M_00)^p."""
+    if isinstance(e, MatMul):
+        coeff, mats = e.as_coeff_matrices()
+        if len(mats) > 1 and any(_is_scalar_power(m) for m in mats):
+            from .expressions import scalar
+            extra = Mul(*[scalar(m.base) ** m.exp for m in mats if _is_scalar_power(m)])
+            return _product(coeff * extra, [m for m in mats if not _is_scalar_power(m)])
+    return e
+
+
+def _is_scalar_power(M):
+    return isinstance(M, MatPow) and tuple(M.shape) == (1, 1) and not M.exp.is_integer
+
+
 def canonicalize_node(e):
-    """SymPy's own canonical MatMul/MatAdd: identities out, powers merged, U U^{-1} = I."""
+    """SymPy's own canonical MatMul/MatAdd: identities out, powers merged, U U^{-1} = I;
+    Hadamard factors in a fixed order (∘ commutes)."""
+    if isinstance(e, HadamardProduct):
+        from sympy import default_sort_key
+        ordered = sorted(e.args, key=default_sort_key)
+        return e if list(e.args) == ordered else HadamardProduct(*ordered)
     if isinstance(e, MatMul):
         return _matmul_canonical(e)
     if isinstance(e, MatAdd):
@@ -105,13 +186,16 @@ def _matmul_canonical(e):
 
 
 local_rewrite = exhaust(chain(push_transpose, trace_of_transpose, det_of_transpose,
-                              inverse_of_product, hadamard_ones, diagonal_ignores_transpose,
+                              inverse_of_product, inverse_of_power, hadamard_scalars, hadamard_ones,
+                              diagonal_ignores_transpose, diagonal_of_diag, canonical_lambda,
+                              orthogonal_cancel, scalar_powers_of_one_by_one,
                               canonicalize_node))
 
 
-def normalize(expr, _memo=None):
+def normalize(expr, rewrite=None):
     """Apply ``local_rewrite`` bottom-up to every node (memoised on shared subtrees)."""
-    memo = {} if _memo is None else _memo
+    memo = {}
+    rewrite = local_rewrite if rewrite is None else rewrite
 
     def walk(e):
         if not isinstance(e, Basic) or not e.args or isinstance(e, MatrixSymbol) or e.is_Atom:
@@ -121,7 +205,7 @@ def normalize(expr, _memo=None):
             return hit
         args = [walk(a) for a in e.args]
         rebuilt = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
-        out = local_rewrite(rebuilt)
+        out = rewrite(rebuilt)
         if out is not rebuilt and out != rebuilt:
             out = walk(out)
         memo[e] = out
@@ -334,9 +418,33 @@ def simplify_result(expr, max_terms=64):
     return factor_terms(terms, expr.shape)
 
 
+def det_of_product(e):
+    """det(c A B) = c^n det(A) det(B) for square factors (canonical form only)."""
+    if isinstance(e, Determinant) and isinstance(e.arg, MatMul):
+        coeff, mats = e.arg.as_coeff_matrices()
+        if all(m.shape[0] == m.shape[1] for m in mats):
+            return coeff ** e.arg.shape[0] * Mul(*[Determinant(m) for m in mats])
+    return e
+
+
+def trace_linear(e):
+    """tr(A + B) = tr A + tr B;  tr(c A) = c tr A (canonical form only)."""
+    if isinstance(e, Trace):
+        if isinstance(e.arg, MatAdd):
+            return Add(*[Trace(a) for a in e.arg.args])
+        if isinstance(e.arg, MatMul):
+            coeff, mats = e.arg.as_coeff_matrices()
+            if coeff != 1:
+                return coeff * Trace(MatMul(*mats))
+    return e
+
+
+canonical_rewrite = exhaust(chain(local_rewrite, det_of_product, trace_linear))
+
+
 def canonical_form(expr, max_terms=4096):
     """Expanded, transpose-normal sum of monomials (for deciding symbolic equality)."""
-    expr = normalize(expr)
+    expr = normalize(expr, rewrite=canonical_rewrite)
     if not isinstance(expr, MatrixExpr):
         return expr
     terms = expand_terms(expr, max_terms)

@@ -1,0 +1,40 @@
+"""Shared fixtures: symbols with symbolic sizes and the gradient assertion used everywhere.
+
+Every derivative a test asserts goes through ``assert_gradient``: the symbolic
+result is compared with the Cookbook form (exactly, or on the canonical form),
+and both are checked numerically against finite differences by the evaluator.
+"""
+import pytest
+from sympy import MatrixSymbol, symbols
+
+import matcalc
+from matcalc.simplify import equal_forms
+
+n, m, k, p = symbols("n m k p", integer=True, positive=True)
+
+
+def assert_gradient(f, X, expected=None, *, text=None, layout="denominator", structure=None,
+                    rtol=1e-6, symbolic=True):
+    """grad(f, X) equals ``expected`` (symbolically when ``symbolic``), and both pass the
+    finite-difference check; ``text`` pins the exact printed form."""
+    G = matcalc.grad(f, X, layout=layout, structure=structure)
+    report = matcalc.check(f, X, G, layout=layout, structure=structure, rtol=rtol)
+    assert report.passed, f"numeric check failed for grad = {G}: {report}"
+    if expected is not None:
+        ref = matcalc.check(f, X, expected, layout=layout, structure=structure, rtol=rtol)
+        assert ref.passed, f"the reference form {expected} itself fails: {ref}"
+        if symbolic:
+            assert equal_forms(G, expected), f"grad = {G} is not symbolically {expected}"
+    if text is not None:
+        assert str(G) == text, f"printed {G}, expected {text}"
+    return G
+
+
+@pytest.fixture
+def dims():
+    return n, m, k, p
+
+
+def mats(names, rows, cols=None):
+    cols = rows if cols is None else cols
+    return [MatrixSymbol(s, rows, cols) for s in names.split()]
