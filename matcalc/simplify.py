@@ -16,7 +16,7 @@ Three stages, each a plain function:
 """
 from collections import Counter
 
-from sympy import (Add, Basic, Dummy, Lambda, Determinant, Identity, Integer, Inverse, MatAdd, MatMul, MatPow,
+from sympy import (Add, Basic, Dummy, Lambda, default_sort_key, preorder_traversal, Determinant, Identity, Integer, Inverse, MatAdd, MatMul, MatPow,
                    Mul, Rational, S, Trace, igcd, ilcm)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
@@ -276,7 +276,14 @@ def _canonical_monomial(coeff, factors):
 def factor_terms(terms, shape):
     """Rebuild a sum of monomials with common factors pulled out (the shortest of a few ways)."""
     candidates = [_refactor(_factor(terms, shape, prefer)) for prefer in (0, -1)]
-    return min(candidates, key=lambda e: (len(str(e)), str(e)))
+    if candidates[0] == candidates[1]:
+        return candidates[0]
+    return min(candidates, key=lambda e: (expression_size(e), default_sort_key(e)))
+
+
+def expression_size(e):
+    """Number of nodes of the expression tree (the length a reader sees)."""
+    return sum(1 for _ in preorder_traversal(e))
 
 
 def _factor(terms, shape, prefer):
@@ -316,7 +323,7 @@ def _refactor(expr):
         return expr
     shallow = [_shallow_monomial(a) for a in expr.args]
     better = _factor(shallow, expr.shape, 0)
-    if len(str(better)) < len(str(expr)):
+    if expression_size(better) < expression_size(expr):
         return _refactor(better)
     return expr
 
