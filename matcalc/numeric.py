@@ -238,7 +238,9 @@ def _printer():
 
 @lru_cache(maxsize=1024)
 def _compile(args, expr):
-    return sympy.lambdify(args, expr, modules="numpy", printer=_printer())
+    # docstring_limit=0: lambdify's docstring calls str(expr), which dominates the
+    # compile time of large matrix expressions
+    return sympy.lambdify(args, expr, modules="numpy", printer=_printer(), docstring_limit=0)
 
 
 def _rename(symbols):
