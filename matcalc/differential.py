@@ -12,7 +12,9 @@ falls through to zero.
 """
 from sympy import (Abs, Add, Derivative, Determinant, Expr, Function, Identity, Integer,
                    Inverse, MatAdd, MatMul, MatPow, Mul, Pow, S, Subs, Trace, log, sign)
+from sympy.concrete.summations import Sum
 from sympy.core.function import AppliedUndef
+from sympy.tensor.indexed import Indexed
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
@@ -213,6 +215,11 @@ def d_abs(s, d):
 def d_function(s, d):
     """Chain rule: d φ(a) = φ'(a) da  (per argument for several)."""
     if any(is_matrix(a) for a in s.args):
+        square = [a for a in s.args if is_matrix(a) and tuple(a.shape) != (1, 1)]
+        if square:
+            raise UnsupportedError(f"the matrix function {s}",
+                                   "functions of whole matrices (matrix exponential, logarithm, ...)"
+                                   " have no rule; for an elementwise function write M.applyfunc(f)")
         return d(s.func(*[as_scalar(a) for a in s.args]))
     if isinstance(s, AppliedUndef):
         raise UnsupportedError(f"the undefined function {s.func}",
@@ -271,8 +278,10 @@ def rule_for(expr):
     for cls, rule, _ in RULES:
         if isinstance(expr, cls):
             return rule
-    if isinstance(expr, (ZeroMatrix, OneMatrix, Identity)):
-        raise AssertionError("constants never reach rule_for")
+    if isinstance(expr, (Sum, Indexed)) or (isinstance(expr, MatrixElement) is False and expr.has(Sum)):
+        raise UnsupportedError(f"the index sum {expr}",
+                               "SymPy's M[0, 0] of a matrix product expands into one;"
+                               " write matcalc.scalar(M) (or use the 1x1 product itself) instead")
     raise UnsupportedError(f"{type(expr).__name__} ({expr})")
 
 

@@ -1,0 +1,80 @@
+"""Honest failure: every construct without a rule raises UnsupportedError naming it;
+bad arguments raise a specific error with a message that says what is wrong."""
+import pytest
+from sympy import (Function, Identity, KroneckerProduct, MatPow, MatrixSymbol, Max, OneMatrix, Q,
+                   Trace, assuming, conjugate, exp, floor, log, Determinant, symbols)
+from sympy.matrices.expressions.adjoint import Adjoint
+
+import matcalc
+from matcalc import UnsupportedError
+from conftest import assert_gradient
+
+n = symbols("n", integer=True, positive=True)
+kk = symbols("k", integer=True)
+X, A = MatrixSymbol("X", n, n), MatrixSymbol("A", n, n)
+x = MatrixSymbol("x", n, 1)
+
+
+@pytest.mark.parametrize("f,var,names", [
+    (Function("f")(Trace(X)), X, "undefined function f"),
+    (X[0, 1], X, "matrix element X[0, 1]"),
+    ((x.T * A * x)[0, 0], x, "index sum"),
+    (Trace(MatPow(X, kk)), X, "symbolic exponent"),
+    (Trace(Adjoint(X)), X, "Adjoint"),
+    (Max(Trace(X), Trace(A)), X, "Max"),
+    (conjugate(Trace(X)), X, "conjugate"),
+    (floor(Trace(X)), X, "floor"),
+    (exp(X), X, "matrix function exp(X)"),
+    (Trace(KroneckerProduct(X, A) * KroneckerProduct(A, A) * KroneckerProduct(A, X)), X, "Kronecker"),
+], ids=["undefined-function", "element", "index-sum", "symbolic-power", "adjoint", "max",
+        "conjugate", "floor", "matrix-exponential", "kronecker-general"])
+def test_unsupported_constructs_are_named(f, var, names):
+    with pytest.raises(UnsupportedError, match="no rule for") as info:
+        matcalc.grad(f, var)
+    assert names in str(info.value)
+    assert isinstance(info.value, NotImplementedError)
+
+
+def test_never_zero_for_log_det_where_sympy_says_zero():
+    G = matcalc.grad(log(Determinant(X)), X)
+    assert G != 0 and matcalc.check(log(Determinant(X)), X, G).passed
+
+
+def test_non_scalar_function_is_a_value_error():
+    with pytest.raises(ValueError, match="scalar function.*shape n x n.*jacobian"):
+        matcalc.grad(X * A, X)
+
+
+def test_variable_must_be_a_matrix_symbol():
+    with pytest.raises(TypeError, match="MatrixSymbol.*scalar Symbol"):
+        matcalc.grad(Trace(X), symbols("z"))
+    with pytest.raises(TypeError, match="MatrixSymbol.*MatMul"):
+        matcalc.grad(Trace(X), X * A)
+
+
+def test_bad_layout_and_structure_options():
+    with pytest.raises(ValueError, match="layout must be one of"):
+        matcalc.grad(Trace(X), X, layout="columns")
+    with pytest.raises(ValueError, match="structure must be one of"):
+        matcalc.grad(Trace(X), X, structure="hermitian")
+    with pytest.raises(ValueError, match="square variable"):
+        matcalc.grad(Trace(x.T * x), x, structure="symmetric")
+
+
+def test_structure_declarations_validate():
+    with pytest.raises(matcalc.NonSquareMatrixError, match="symmetric matrix S must be square"):
+        matcalc.symmetric("S", n, 3)
+    with pytest.raises(ValueError, match="unknown structure 'hermitian'"):
+        matcalc.structure.StructuredMatrixSymbol("S", n, n, "hermitian")
+
+
+def test_sympy_q_assumptions_are_read():
+    S = MatrixSymbol("S", n, n)
+    with assuming(Q.symmetric(S)):
+        assert matcalc.structure_of(S) == "symmetric"
+    assert matcalc.structure_of(S) == "general"
+
+
+def test_scalar_of_non_one_by_one_is_rejected():
+    with pytest.raises(ValueError, match="1x1 matrix expression.*shape"):
+        matcalc.scalar(X)
