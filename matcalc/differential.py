@@ -19,12 +19,12 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.kronecker import KroneckerProduct
-from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr, MatrixSymbol
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from .errors import UnsupportedError
-from .expressions import DifferentialSymbol, Norm, scalar
+from .expressions import DifferentialSymbol, Norm, ScalarElement, scalar
 
 __all__ = ["differential", "rule_for", "RULE_NAMES", "is_matrix", "as_scalar"]
 
@@ -57,9 +57,10 @@ def d_matmul(U, d):
     terms = []
     if depends(coeff, d):
         terms.append(MatMul(d(coeff), *mats))
+    lead = [] if coeff == 1 else [coeff]
     for i, factor in enumerate(mats):
         if depends(factor, d):
-            terms.append(MatMul(coeff, *mats[:i], d(factor), *mats[i + 1:]))
+            terms.append(MatMul(*lead, *mats[:i], d(factor), *mats[i + 1:]))
     return MatAdd(*terms)
 
 
@@ -204,7 +205,7 @@ def d_element(s, d):
         raise UnsupportedError(f"the matrix element {s}",
                                "only the [0, 0] element of a 1x1 expression is supported;"
                                " use matcalc.scalar(...) for x.T*A*x-style scalars")
-    return MatrixElement(d(M), i, j)
+    return ScalarElement(d(M), i, j)
 
 
 def d_abs(s, d):
@@ -358,8 +359,23 @@ def differential_steps(f, X):
         if node is None:
             return current, steps
         rule = rule_for(node.arg)
-        current = current.xreplace({node: rule(node.arg, lazy)})
+        current = _flatten(current.xreplace({node: rule(node.arg, lazy)}))
         steps.append((RULE_NAMES[rule], current))
+
+
+def _flatten(expr):
+    """Nested products and sums flattened (for display; no evaluation)."""
+    if not expr.args or isinstance(expr, MatrixSymbol):
+        return expr
+    args = [_flatten(a) for a in expr.args]
+    if isinstance(expr, (MatMul, MatAdd)):
+        flat = []
+        for a in args:
+            flat.extend(a.args if type(a) is type(expr) else (a,))
+        if isinstance(expr, MatMul):
+            flat = [a for a in flat if a != 1]
+        return flat[0] if len(flat) == 1 else type(expr)(*flat)
+    return expr.func(*args) if args != list(expr.args) else expr
 
 
 def _first_unexpanded(expr, kinds):
