@@ -25,6 +25,7 @@ from sympy.matrices.expressions.transpose import Transpose
 
 from .errors import UnsupportedError
 from .expressions import DifferentialSymbol, Norm, ScalarElement, scalar
+from .transpose import transpose_of
 
 __all__ = ["differential", "rule_for", "RULE_NAMES", "is_matrix", "as_scalar"]
 
@@ -195,7 +196,7 @@ def d_logdet(s, d):
 def d_norm(s, d):
     """d ||E||_F = tr(E^T dE) / ||E||_F."""
     E = s.arg
-    return Trace(MatMul(E.T, d(E))) / s
+    return Trace(MatMul(transpose_of(E), d(E))) / s
 
 
 def d_element(s, d):
