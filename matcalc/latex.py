@@ -42,18 +42,19 @@ class's own ``_latex``, so the style lives here; ``sympy.latex`` still uses ``_l
 """
 import re
 
-from sympy import (Determinant, Dummy, Identity, Lambda, MatPow, MatrixSymbol,
-                   Mul, OneMatrix, Pow, Rational, Transpose, ZeroMatrix)
+from sympy import (Basic, Determinant, Dummy, Identity, Lambda, MatAdd, MatMul, MatPow,
+                   MatrixSymbol, Mul, OneMatrix, Pow, Rational, Transpose, ZeroMatrix)
 from sympy.core.function import AppliedUndef, FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
-from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 
 from .expressions import DifferentialSymbol
 
-__all__ = ["MatcalcLatexPrinter", "latex", "align_steps", "escape_text", "PREAMBLE"]
+__all__ = ["MatcalcLatexPrinter", "latex", "align_steps", "escape_text", "PREAMBLE",
+           "derivation_latex", "rule_note", "tidy_step", "RULE_NOTES"]
 
 #: Preamble for a document of matcalc output. TeX puts a thin space between an
 #: operator and ``\left(`` (``tr (X)``); redefining ``\left``/``\right`` (the
@@ -442,3 +443,148 @@ def align_steps(rows, **settings):
             line += r" && \text{%s}" % escape_text(note)
         lines.append(line)
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+# --------------------------------------------------------------------------
+# derivations
+# --------------------------------------------------------------------------
+
+#: The engine's rule names (``matcalc.differential.RULE_NAMES`` and the steps of
+#: ``derive``) as notes for a derivation: named rules by their name, the rules of
+#: one construct by their formula.  Text with inline ``$...$`` math (``escape_text``).
+RULE_NOTES = {
+    "linearity: d(U + V) = dU + dV": "linearity",
+    "product rule: d(UV) = dU V + U dV": "product rule",
+    "d(U^T) = (dU)^T": r"$\mathrm{d}(U^{T}) = (\mathrm{d}U)^{T}$",
+    "d(U^{-1}) = -U^{-1} dU U^{-1}": r"$\mathrm{d}(U^{-1}) = -U^{-1}\,\mathrm{d}U\,U^{-1}$",
+    "d(U^k) = sum_i U^i dU U^{k-1-i}":
+        r"$\mathrm{d}(U^{k}) = \sum_{i} U^{i}\,\mathrm{d}U\,U^{k-1-i}$",
+    "product rule: d(U ∘ V) = dU ∘ V + U ∘ dV": r"product rule for $\circ$",
+    "d(U^{∘p}) = p U^{∘(p-1)} ∘ dU":
+        r"$\mathrm{d}(U^{\circ p}) = p\,U^{\circ (p-1)} \circ \mathrm{d}U$",
+    "product rule: d(U ⊗ V) = dU ⊗ V + U ⊗ dV": r"product rule for $\otimes$",
+    "d diag(u) = diag(du)": r"$\mathrm{d}\operatorname{diag}(u) = \operatorname{diag}(\mathrm{d}u)$",
+    "d diagvec(U) = diagvec(dU)":
+        r"$\mathrm{d}\operatorname{diag}(U) = \operatorname{diag}(\mathrm{d}U)$",
+    "d(U ∘ I) = dU ∘ I": r"$\mathrm{d}(U \circ I) = \mathrm{d}U \circ I$",
+    "d φ(U) = φ'(U) ∘ dU": r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$",
+    "linearity: d(a + b) = da + db": "linearity",
+    "product rule: d(ab) = da b + a db": "product rule",
+    "power rule: d(a^p) = p a^{p-1} da": "power rule",
+    "d tr(U) = tr(dU)": r"$\mathrm{d}\operatorname{tr}(U) = \operatorname{tr}(\mathrm{d}U)$",
+    "d det(U) = det(U) tr(U^{-1} dU)":
+        r"$\mathrm{d}\det U = \det U \operatorname{tr}(U^{-1}\mathrm{d}U)$",
+    "d log det(U) = tr(U^{-1} dU)": r"$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\mathrm{d}U)$",
+    "d ||E|| = tr(E^T dE) / ||E||": r"$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\mathrm{d}E) / \|E\|$",
+    "d (M)_{00} = (dM)_{00}": r"$1 \times 1$ matrix as a scalar",
+    "d |a| = sign(a) da": r"$\mathrm{d}|a| = \operatorname{sign}(a)\,\mathrm{d}a$",
+    "chain rule: d φ(a) = φ'(a) da": "chain rule",
+    "trace cyclic: df = tr(G^T dX)": "trace cyclic",
+    "identify gradient: G": "identify gradient",
+    "numerator layout: transpose": r"numerator layout: $G^{T}$",
+    "structure=symmetric": r"symmetric: $\frac{1}{2}(G + G^{T})$",
+    "structure=symmetric-elementwise": r"symmetric (Cookbook 2.8.2): $G + G^{T} - G \circ I$",
+}
+
+# Plain-text formula pieces of a rule name -> LaTeX (for rule names not in RULE_NOTES).
+_FORMULA_WORDS = [(re.compile(p), r) for p, r in (
+    (r"\|\|", r"\\|"), (r"\bsum_", r"\\sum_"), (r"\b(tr|diagvec|diag|sign)\b", r"\\operatorname{\1}"),
+    (r"\b(det|log|exp)\b", r"\\\1"), (r"(?<![A-Za-z\\])d(?=\s?[A-Za-z(|\\])", r"\\mathrm{d}"),
+    ("∘", r"\\circ "), ("⊗", r"\\otimes "), ("φ", r"\\varphi "))]
+
+
+def rule_note(rule):
+    r"""The note shown next to a derivation step for the engine's ``rule`` name.
+
+    Known rules read as in ``RULE_NOTES``; any other ``"name: formula"`` is shown as
+    the name and the formula translated to math (``∘`` -> ``\circ``, ``dU`` ->
+    ``\mathrm{d}U``, ``tr`` -> ``\operatorname{tr}``), so a new engine rule still compiles.
+    """
+    if rule in RULE_NOTES:
+        return RULE_NOTES[rule]
+    name, sep, formula = rule.partition(": ")
+    if not sep:
+        name, formula = ("", rule) if "=" in rule else (rule, "")
+    if formula:
+        for pattern, replacement in _FORMULA_WORDS:
+            formula = pattern.sub(replacement, formula)
+        formula = re.sub(r"(?<!\\)([&%#])", r"\\\1", formula.replace("$", ""))  # math-safe
+        formula = "$%s$" % re.sub(r"\s+", " ", _ascii(formula)).strip()
+    name = _ascii(name)
+    return ": ".join(part for part in (name, formula) if part)
+
+
+def _ascii(text):
+    """Characters pdflatex cannot set (unicode it has no glyph for) as ``?``."""
+    return "".join(c if ord(c) < 128 else "?" for c in text)
+
+
+def tidy_step(expr):
+    """A derivation step as a reader writes it: ``1 U`` -> ``U``, ``I U`` -> ``U``,
+    nested products and sums flattened, a sum of one term -> the term.
+
+    Only regroups; nothing is evaluated (the unexpanded ``d(U)`` stay as they are).
+    """
+    if not isinstance(expr, Basic) or not expr.args:
+        return expr
+    args = tuple(tidy_step(a) for a in expr.args)
+    if isinstance(expr, MatMul):
+        scalars, matrices = [], []
+        for a in args:
+            parts = a.args if isinstance(a, MatMul) else (a,)
+            for p in parts:
+                (matrices if isinstance(p, MatrixExpr) else scalars).append(p)
+        if len(matrices) > 1:
+            matrices = [M for M in matrices if not isinstance(M, Identity)] or matrices[:1]
+        coeff = Mul(*scalars)
+        parts = matrices if coeff == 1 else [coeff] + matrices
+        return parts[0] if len(parts) == 1 else MatMul(*parts)
+    if isinstance(expr, MatAdd):
+        terms = [t for a in args for t in (a.args if isinstance(a, MatAdd) else (a,))]
+        return terms[0] if len(terms) == 1 else MatAdd(*terms)
+    if args == expr.args:
+        return expr
+    return expr.func(*args)
+
+
+def derivation_latex(derivation, **settings):
+    r"""A ``matcalc.derive`` derivation as an ``align*`` block that compiles with pdflatex::
+
+        \mathrm{d}f &= \mathrm{d}\left(f\right) \\
+        &= <after a rule> && \text{<the rule>} \\
+        ...
+        \nabla_{X} f &= <gradient> && \text{identify gradient}
+
+    Each rule is named by ``rule_note``; a step that leaves the differential as it
+    was is not repeated.  With ``structure=`` or ``layout="numerator"`` the
+    identified (unconstrained) gradient is ``G`` and the last line gives the result.
+    """
+    printer = MatcalcLatexPrinter(settings)
+    tex = printer.doprint
+    variable = tex(derivation.wrt)
+    steps = list(derivation.steps)
+    finals = [s for s in steps if s.lhs != "df"]
+    rows, previous = [], None
+    for step in steps:
+        if step.lhs != "df":
+            continue
+        rhs = tex(tidy_step(step.expr))
+        if rhs == previous:
+            continue
+        if previous is None:
+            rows.append((r"\mathrm{d}f", rhs, ""))
+        else:
+            rows.append((None, rhs, rule_note(step.rule)))
+        previous = rhs
+    for k, step in enumerate(finals):
+        last = k == len(finals) - 1
+        if not last:
+            lhs = "G"
+        elif step.rule.startswith("numerator layout"):
+            lhs = r"\frac{\partial f}{\partial %s}" % variable
+        else:
+            lhs = r"\nabla_{%s} f" % variable
+        rows.append((lhs, tex(tidy_step(step.expr)), rule_note(step.rule)))
+    if not finals:  # a derivation without an identification step: its result
+        rows.append((r"\nabla_{%s} f" % variable, tex(derivation.result), ""))
+    return align_steps(rows)
