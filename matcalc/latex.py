@@ -54,7 +54,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from .expressions import DifferentialSymbol
 
 __all__ = ["MatcalcLatexPrinter", "latex", "align_steps", "escape_text", "PREAMBLE",
-           "derivation_latex", "rule_note", "tidy_step", "RULE_NOTES"]
+           "derivation_latex", "rule_note", "tidy_step", "space_differentials", "RULE_NOTES"]
 
 #: Preamble for a document of matcalc output. TeX puts a thin space between an
 #: operator and ``\left(`` (``tr (X)``); redefining ``\left``/``\right`` (the
@@ -473,9 +473,9 @@ RULE_NOTES = {
     "power rule: d(a^p) = p a^{p-1} da": "power rule",
     "d tr(U) = tr(dU)": r"$\mathrm{d}\operatorname{tr}(U) = \operatorname{tr}(\mathrm{d}U)$",
     "d det(U) = det(U) tr(U^{-1} dU)":
-        r"$\mathrm{d}\det U = \det U \operatorname{tr}(U^{-1}\mathrm{d}U)$",
-    "d log det(U) = tr(U^{-1} dU)": r"$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\mathrm{d}U)$",
-    "d ||E|| = tr(E^T dE) / ||E||": r"$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\mathrm{d}E) / \|E\|$",
+        r"$\mathrm{d}\det U = \det U \operatorname{tr}(U^{-1}\,\mathrm{d}U)$",
+    "d log det(U) = tr(U^{-1} dU)": r"$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\,\mathrm{d}U)$",
+    "d ||E|| = tr(E^T dE) / ||E||": r"$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\,\mathrm{d}E) / \|E\|$",
     "d (M)_{00} = (dM)_{00}": r"$1 \times 1$ matrix as a scalar",
     "d |a| = sign(a) da": r"$\mathrm{d}|a| = \operatorname{sign}(a)\,\mathrm{d}a$",
     "chain rule: d φ(a) = φ'(a) da": "chain rule",
@@ -547,6 +547,25 @@ def tidy_step(expr):
     return expr.func(*args)
 
 
+_DIFFERENTIAL = r"\mathrm{d}"
+_BINARY_BEFORE = re.compile(r"(\\circ|\\otimes|\\cdot|\\times|[=+\-(&{,])\s*$")
+# dX, d\theta, dW_{1} followed by a space and a factor (not an operator or a bracket)
+_DIFFERENTIAL_FACTOR = re.compile(
+    r"(\\mathrm\{d\}(?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]*\}|_[A-Za-z0-9])?) "
+    r"(?=[A-Za-z]|\\(?!circ|otimes|cdot|times|right|end)[A-Za-z])")
+
+
+def space_differentials(tex):
+    r"""A thin space around a differential between factors: ``X \,\mathrm{d}W``,
+    ``\mathrm{d}X\, X^{2}`` (TeX ignores the printer's plain spaces, so ``X dW``
+    would set as ``XdW``)."""
+    pieces = tex.split(" " + _DIFFERENTIAL)
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out += (" " if _BINARY_BEFORE.search(out) else r" \,") + _DIFFERENTIAL + piece
+    return _DIFFERENTIAL_FACTOR.sub(r"\1\, ", out)
+
+
 def derivation_latex(derivation, **settings):
     r"""A ``matcalc.derive`` derivation as an ``align*`` block that compiles with pdflatex::
 
@@ -560,7 +579,10 @@ def derivation_latex(derivation, **settings):
     identified (unconstrained) gradient is ``G`` and the last line gives the result.
     """
     printer = MatcalcLatexPrinter(settings)
-    tex = printer.doprint
+
+    def tex(expr):
+        return space_differentials(printer.doprint(expr))
+
     variable = tex(derivation.wrt)
     steps = list(derivation.steps)
     finals = [s for s in steps if s.lhs != "df"]

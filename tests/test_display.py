@@ -11,7 +11,7 @@ from matcalc.differential import RULE_NAMES
 from matcalc.display import init_printing, latex_repr, report_html, report_latex
 from matcalc.expressions import DifferentialSymbol, Differential, norm, scalar, sigmoid
 from matcalc.latex import (PREAMBLE, RULE_NOTES, align_steps, derivation_latex, rule_note,
-                           tidy_step)
+                           space_differentials, tidy_step)
 from matcalc.numeric import CheckReport
 from matcalc.structure import spd
 
@@ -38,8 +38,8 @@ def derivation_checked(f, V, **options):
 LOGDET_ALIGN = "\n".join([
     r"\begin{align*}",
     r"\mathrm{d}f &= \mathrm{d}\left(\log\det\left(X\right)\right) \\",
-    r"&= \operatorname{tr}\left(X^{-1} \mathrm{d}X\right) && "
-    r"\text{$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\mathrm{d}U)$} \\",
+    r"&= \operatorname{tr}\left(X^{-1} \,\mathrm{d}X\right) && "
+    r"\text{$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\,\mathrm{d}U)$} \\",
     r"\nabla_{X} f &= X^{-T} && \text{identify gradient}",
     r"\end{align*}",
 ])
@@ -47,16 +47,16 @@ LOGDET_ALIGN = "\n".join([
 LEAST_SQUARES_ALIGN = "\n".join([
     r"\begin{align*}",
     r"\mathrm{d}f &= \mathrm{d}\left(\left\|X W - Y\right\|_{F}^{2}\right) \\",
-    r"&= 2 \left\|X W - Y\right\|_{F} \mathrm{d}\left(\left\|X W - Y\right\|_{F}\right) "
+    r"&= 2 \left\|X W - Y\right\|_{F} \,\mathrm{d}\left(\left\|X W - Y\right\|_{F}\right) "
     r"&& \text{power rule} \\",
     r"&= 2 \operatorname{tr}\left(\left(W^{T} X^{T} - Y^{T}\right) "
-    r"\mathrm{d}\left(X W - Y\right)\right) "
-    r"&& \text{$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\mathrm{d}E) / \|E\|$} \\",
+    r"\,\mathrm{d}\left(X W - Y\right)\right) "
+    r"&& \text{$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\,\mathrm{d}E) / \|E\|$} \\",
     r"&= 2 \operatorname{tr}\left(\left(W^{T} X^{T} - Y^{T}\right) "
-    r"\mathrm{d}\left(X W\right)\right) && \text{linearity} \\",
-    r"&= 2 \operatorname{tr}\left(\left(W^{T} X^{T} - Y^{T}\right) X \mathrm{d}W\right) "
+    r"\,\mathrm{d}\left(X W\right)\right) && \text{linearity} \\",
+    r"&= 2 \operatorname{tr}\left(\left(W^{T} X^{T} - Y^{T}\right) X \,\mathrm{d}W\right) "
     r"&& \text{product rule} \\",
-    r"&= \operatorname{tr}\left(2 \left(W^{T} X^{T} - Y^{T}\right) X \mathrm{d}W\right) "
+    r"&= \operatorname{tr}\left(2 \left(W^{T} X^{T} - Y^{T}\right) X \,\mathrm{d}W\right) "
     r"&& \text{trace cyclic} \\",
     r"\nabla_{W} f &= 2 X^{T} \left(X W - Y\right) && \text{identify gradient}",
     r"\end{align*}",
@@ -108,6 +108,14 @@ def test_rule_note_of_an_unknown_rule_is_math_that_compiles():
         r"new rule: $\mathrm{d} \operatorname{tr}(U^{-1}) = "
         r"-\operatorname{tr}(U^{-2} \mathrm{d}U)$")
     assert rule_note("φ smoothing") == "? smoothing"
+
+
+def test_differentials_get_a_thin_space_between_factors():
+    assert space_differentials(r"\operatorname{tr}\left(A \mathrm{d}W_{1} B\right)") == (
+        r"\operatorname{tr}\left(A \,\mathrm{d}W_{1}\, B\right)")
+    assert space_differentials(r"X \circ \mathrm{d}X + \mathrm{d}\theta \circ B") == (
+        r"X \circ \mathrm{d}X + \mathrm{d}\theta \circ B")
+    assert space_differentials(r"- \mathrm{d}X^{T} \right)") == r"- \mathrm{d}X^{T} \right)"
 
 
 def test_tidy_step_drops_unit_factors_and_single_term_sums():
