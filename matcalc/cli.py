@@ -1,0 +1,634 @@
+"""The ``matcalc`` command line: derive, check, verify the catalogue, export LaTeX.
+
+    matcalc grad "log(det(X))" --wrt X
+    matcalc grad "norm(X*W - Y)**2" --wrt W --shape X=m,k --shape W=k,n --shape Y=m,n --latex
+    matcalc jacobian "A*X*B" --wrt X
+    matcalc hessian "x'*A*x" --wrt x
+    matcalc verify identities/ [--json report.json]
+    matcalc latex identities/ -o catalogue.tex
+
+Exit codes: 0 success, 1 a verification or numeric check failed, 2 bad input
+(reported on one ``matcalc: error: ...`` line, plus the caret display of a parse
+error), 3 an internal error (a bug: the traceback is shown, please report it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+import traceback
+
+from sympy import Add, Function, Lambda, Mul, Number, Pow, Symbol
+from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
+
+from .errors import CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError, \
+    UnsupportedError
+
+__all__ = ["main", "build_parser", "text_form", "TextPrinter", "UsageError"]
+
+PROG = "matcalc"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one ``matcalc: error:`` line, exit 2."""
+
+
+# --------------------------------------------------------------------------
+# readable text output
+# --------------------------------------------------------------------------
+
+class TextPrinter(StrPrinter):
+    """Results in (nearly) matcalc's own input language: ``X'``, ``X^-1``, ``tr``, ``det``,
+    ``.*`` for Hadamard products; ``X^-T`` for the inverse transpose (Cookbook style)."""
+
+    _ATOMIC = ("MatrixSymbol", "StructuredMatrixSymbol", "Identity", "ZeroMatrix", "OneMatrix",
+               "DiagMatrix", "DiagonalOf", "KroneckerProduct", "ElementwiseApplyFunction",
+               "CommutationMatrix", "Vec")
+
+    def _atomic(self, expr):
+        return type(expr).__name__ in self._ATOMIC
+
+    def parenthesize(self, item, level, strict=False):
+        # printed as a call, e.g. kron(A, B): never needs parentheses
+        if type(item).__name__ in ("KroneckerProduct", "Trace", "Determinant", "DiagMatrix",
+                                   "DiagonalOf", "OneMatrix", "CommutationMatrix", "Vec"):
+            return self._print(item)
+        return super().parenthesize(item, level, strict)
+
+    def _postfix_base(self, expr):
+        text = self._print(expr)
+        return text if self._atomic(expr) else f"({text})"
+
+    def _print_Transpose(self, expr):
+        arg = expr.arg
+        if type(arg).__name__ == "Inverse":
+            return self._postfix_base(arg.arg) + "^-T"
+        if type(arg).__name__ == "MatPow":
+            return f"({self._print(arg)})'"
+        return self._postfix_base(arg) + "'"
+
+    def _inverse_text(self, arg):
+        if type(arg).__name__ == "Transpose":
+            return self._postfix_base(arg.arg) + "^-T"
+        return self._postfix_base(arg) + "^-1"
+
+    def _print_Inverse(self, expr):
+        return self._inverse_text(expr.arg)
+
+    def _print_MatPow(self, expr):
+        base, exp = expr.args
+        if exp == -1:
+            return self._inverse_text(base)
+        if type(base).__name__ == "Transpose" and self._atomic(base.arg):
+            base_text = self._print(base)
+        else:
+            base_text = self._postfix_base(base)
+        return f"{base_text}^{self._print(exp)}"
+
+    def _print_MatMul(self, expr):
+        factors = []
+        for arg in expr.args:
+            scalar_product = isinstance(arg, Mul) and not isinstance(arg, MatrixExpr)
+            factors.extend(Mul.make_args(arg) if scalar_product else [arg])
+        coeff = Mul(*[f for f in factors if f.is_number])
+        rest = [f for f in factors if not f.is_number]
+        sign = ""
+        if coeff.is_extended_negative:
+            sign, coeff = "-", -coeff
+        parts = [] if coeff == 1 else [self._print(coeff) if coeff.is_Integer
+                                       else f"({self._print(coeff)})"]
+        parts += [self.parenthesize(f, PRECEDENCE["Mul"]) for f in rest]
+        return sign + "*".join(parts)
+
+    def _call(self, name, *args):
+        return f"{name}(" + ", ".join(_strip_parens(self._print(a)) for a in args) + ")"
+
+    def _print_MatAdd(self, expr):
+        terms = [t for t in expr.args if not _is_negative(t)] + \
+                [t for t in expr.args if _is_negative(t)]
+        text = ""
+        for k, term in enumerate(terms):
+            if _is_negative(term):
+                body = self._print(-term)
+                body = body if not isinstance(-term, type(expr)) else f"({body})"
+                text += ("-" if k == 0 else " - ") + self._negated_operand(-term, body)
+            else:
+                text += ("" if k == 0 else " + ") + self._print(term)
+        return text
+
+    def _negated_operand(self, term, body):
+        # a term printed after '-' needs parentheses unless it binds tighter than '+'
+        if type(term).__name__ in ("MatAdd",):
+            return f"({body})"
+        return body
+
+    def _print_Abs(self, expr):
+        return self._call("abs", expr.args[0])
+
+    def _print_Trace(self, expr):
+        return self._call("tr", expr.arg)
+
+    def _print_Determinant(self, expr):
+        return self._call("det", expr.arg)
+
+    def _print_HadamardProduct(self, expr):
+        return " .* ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        return f"{self._postfix_base(expr.base)}.^{self._print(expr.exp)}"
+
+    def _print_KroneckerProduct(self, expr):
+        return self._call("kron", *expr.args)
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _print_OneMatrix(self, expr):
+        rows, cols = expr.shape
+        return f"ones({self._print(rows)}, {self._print(cols)})"
+
+    def _print_DiagMatrix(self, expr):
+        return self._call("diagm", expr.args[0])
+
+    def _print_DiagonalOf(self, expr):
+        return self._call("diag", expr.args[0])
+
+    def _print_MatrixElement(self, expr):
+        parent = expr.parent
+        if getattr(parent, "shape", None) == (1, 1):
+            text = self._print(parent)
+            return text if self._atomic(parent) else f"({text})"
+        return super()._print_MatrixElement(expr)
+
+    _print_ScalarElement = _print_MatrixElement
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        function, arg = expr.function, expr.expr
+        arg_text = self._print(arg)
+        if isinstance(function, Lambda) and len(function.variables) == 1:
+            var, body = function.variables[0], function.expr
+            if isinstance(body, Function) and body.args == (var,):
+                return f"{self._function_name(body)}({_strip_parens(arg_text)})"
+            wrapped = arg_text if self._atomic(arg) else f"({arg_text})"
+            text = self._elementwise(body, var, wrapped)
+            return f"({text})" if isinstance(body, (Add, Mul)) else text
+        return f"{self._print(function)}.({arg_text})"
+
+    def _function_name(self, call):
+        name = type(call).__name__
+        return {"Abs": "abs"}.get(name, name)
+
+    def _elementwise(self, body, var, arg):
+        """A scalar body of an elementwise function, over the matrix ``arg``: products as
+        ``.*``, powers as ``.^``."""
+        def go(e, parent_prec=0):
+            if e == var:
+                return arg
+            if isinstance(e, Number):
+                return self._print(e)
+            if isinstance(e, Add):
+                text = " + ".join(go(t, PRECEDENCE["Add"]) for t in e.args).replace("+ -", "- ")
+                return f"({text})" if parent_prec > PRECEDENCE["Add"] else text
+            if isinstance(e, Mul):
+                coeff, rest = e.as_coeff_Mul()
+                factors = Mul.make_args(rest)
+                text = " .* ".join(go(f, PRECEDENCE["Mul"]) for f in factors)
+                if coeff == -1:
+                    text = "-" + text
+                elif coeff != 1:
+                    text = f"{self._print(coeff)}*{text}"
+                return f"({text})" if parent_prec > PRECEDENCE["Mul"] else text
+            if isinstance(e, Pow):
+                return f"{go(e.base, PRECEDENCE['Pow'] + 1)}.^{self._print(e.exp)}"
+            if isinstance(e, Function):
+                return (f"{self._function_name(e)}("
+                        + ", ".join(_strip_parens(go(a)) for a in e.args) + ")")
+            return self._print(e)
+        return go(body)
+
+
+def _is_negative(term):
+    coeff = term.as_coeff_mmul()[0] if hasattr(term, "as_coeff_mmul") else \
+        term.as_coeff_Mul()[0]
+    return bool(getattr(coeff, "is_negative", False))
+
+
+def _strip_parens(text):
+    """``(a + b)`` -> ``a + b`` when the outer parentheses enclose the whole text."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and k < len(text) - 1:
+            return text
+    return text[1:-1]
+
+
+def text_form(expr):
+    """``expr`` as readable text (see ``TextPrinter``); powers are written ``^``."""
+    return TextPrinter({"order": "none"}).doprint(expr).replace("**", "^")
+
+
+# --------------------------------------------------------------------------
+# argument parsing
+# --------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``matcalc: error: ...``) raised, not printed."""
+
+    def error(self, message):
+        hint = f" (see '{self.prog} --help')"
+        raise UsageError(message + hint)
+
+
+def build_parser():
+    parser = _Parser(prog=PROG, description="Symbolic matrix calculus: closed-form gradients, "
+                     "Jacobians and Hessians, checked numerically; the identity catalogue.",
+                     epilog="Exit codes: 0 success, 1 verification failure, 2 bad input, "
+                            "3 internal error.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"matcalc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    kinds = {"grad": "the gradient of a scalar expression (shaped like the variable)",
+             "jacobian": "the Jacobian d vec(F) / d vec(X)^T of a matrix expression",
+             "hessian": "the Hessian d^2 f / d vec(X) d vec(X)^T of a scalar expression"}
+    for name, summary in kinds.items():
+        sub = commands.add_parser(name, help=summary, description=summary.capitalize() + ".",
+                                  epilog=_LANGUAGE_HELP,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("expression", help="the expression, in matcalc's expression language")
+        sub.add_argument("--wrt", required=True, metavar="NAME",
+                         help="the variable to differentiate by (a matrix or vector)")
+        sub.add_argument("--shape", action="append", default=[], metavar="NAME=DIMS",
+                         help="declare a shape: X=m,k (matrix), x=n (column), t=1,1; repeatable")
+        sub.add_argument("--assume", action="append", default=[], metavar="NAME=STRUCTURE",
+                         help="declare a structure: symmetric, spd, invertible, orthogonal, "
+                              "diagonal, positive; repeatable")
+        sub.add_argument("--scalar", action="append", default=[], metavar="NAME",
+                         help="declare a real scalar (comma-separated names allowed); repeatable")
+        if name == "grad":
+            sub.add_argument("--layout", choices=("denominator", "numerator"),
+                             default="denominator",
+                             help="denominator: shaped like X (default); numerator: the "
+                                  "transpose (MML)")
+            sub.add_argument("--structure", choices=("symmetric", "symmetric-elementwise"),
+                             help="X symmetric: sym(G), or the Cookbook 2.8.2 form G + G^T - G o I")
+            sub.add_argument("--steps", action="store_true", help="print the derivation")
+        if name == "jacobian":
+            sub.add_argument("--layout", choices=("numerator", "denominator"),
+                             default="numerator",
+                             help="numerator: d vec(F)/d vec(X)^T (default); denominator: its "
+                                  "transpose")
+        output = sub.add_mutually_exclusive_group()
+        output.add_argument("--latex", action="store_true", help="print LaTeX")
+        output.add_argument("--json", action="store_true",
+                            help='print JSON: {"result", "latex", "check", ...}')
+        sub.add_argument("--check", action="store_true",
+                         help="also check the result against finite differences (exit 1 if "
+                              "it fails)")
+        sub.add_argument("--points", type=int, default=3, help="random points of --check "
+                                                                 "(default 3)")
+        sub.add_argument("--seed", type=int, default=0, help="seed of --check (default 0)")
+        sub.set_defaults(handler=_derive_command, kind=name)
+
+    verify = commands.add_parser(
+        "verify", help="verify an identity catalogue (a .toml file or a directory)",
+        description="Derive every identity of the catalogue with matcalc, compare with the "
+                    "stated result symbolically and against finite differences, and report "
+                    "pass / fail / erratum / unsupported per section.")
+    verify.add_argument("path", help="a catalogue .toml file or a directory of them")
+    verify.add_argument("--json", metavar="FILE", help="also write the full report as JSON "
+                                                       "('-' for standard output)")
+    verify.add_argument("--id", action="append", dest="ids", metavar="ID",
+                        help="verify only this identity; repeatable")
+    verify.add_argument("--verbose", "-v", action="store_true",
+                        help="one line per identity")
+    verify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress indicator on stderr (default: when stderr is a terminal)")
+    verify.add_argument("--points", type=int, default=3, help="random points per check "
+                                                                "(default 3)")
+    verify.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    verify.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds allowed per identity (default 60)")
+    verify.set_defaults(handler=_verify_command)
+
+    latex = commands.add_parser(
+        "latex", help="the catalogue as a LaTeX document",
+        description="Write the catalogue as a LaTeX document (compiles with pdflatex): "
+                    "grouped by section, each identity with its source, assumptions and "
+                    "verification status.")
+    latex.add_argument("path", help="a catalogue .toml file or a directory of them")
+    latex.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
+    latex.add_argument("--no-verify", dest="verify", action="store_false",
+                       help="show the declared status instead of running the verification")
+    latex.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress indicator on stderr (default: when stderr is a terminal)")
+    latex.set_defaults(handler=_latex_command)
+    return parser
+
+
+_LANGUAGE_HELP = """\
+expression language:
+  X'  X.T (transpose)   X^-1 inv(X) (inverse)   X^2 (matrix power)   * @ (products)
+  .* hadamard(A, B)   .^ (Hadamard power)   kron(A, B)   tr(X)   det(X)   logdet(X)
+  norm(E)   diag(v) diagm(v) diagonal(M)   eye(n) ones(m, n) zeros(m, n)   scalar(M)
+  exp log sqrt sin cos tanh sigmoid abs (elementwise on matrices)
+Undeclared names: Upper-case = n x n matrix, lower-case = n x 1 vector, Greek = scalar.
+
+examples:
+  matcalc grad "log(det(X))" --wrt X
+  matcalc grad "norm(X*W - Y)^2" --wrt W --shape X=m,k --shape W=k,n --shape Y=m,n --latex
+  matcalc grad "x'*S*x" --wrt x --assume S=symmetric --steps
+"""
+
+
+def _declarations(args):
+    from .parse import parse_shape
+    shapes, structures, scalars = {}, {}, []
+    for item in args.shape:
+        name, dims = _pair(item, "--shape", "NAME=DIMS, e.g. X=m,k")
+        parse_shape(dims, name)  # validates now, with the name in the message
+        shapes[name] = dims
+    for item in args.assume:
+        name, structure = _pair(item, "--assume", "NAME=STRUCTURE, e.g. S=spd")
+        structures[name] = structure
+    for item in args.scalar:
+        scalars.extend(part.strip() for part in item.split(",") if part.strip())
+    return shapes, structures, tuple(scalars)
+
+
+def _pair(item, option, form):
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise UsageError(f"{option} expects {form}, got {item!r}")
+    return name.strip(), value.strip()
+
+
+# --------------------------------------------------------------------------
+# grad / jacobian / hessian
+# --------------------------------------------------------------------------
+
+def _derive_command(args, out, err):
+    from .parse import parse
+    shapes, structures, scalars = _declarations(args)
+    parsed = parse(args.expression, shapes=shapes, structures=structures, scalars=scalars)
+    f, X = parsed.expr, _variable(parsed, args.wrt, args.expression)
+    if args.kind in ("grad", "hessian") and isinstance(f, MatrixExpr) and f.shape != (1, 1):
+        other = "jacobian"
+        raise UsageError(f"{args.kind} needs a scalar expression; {args.expression!r} is "
+                         f"{f.shape[0]} x {f.shape[1]} (use 'matcalc {other}')")
+    layout = getattr(args, "layout", None)
+    structure = getattr(args, "structure", None)
+    if structure is not None and X.shape[0] != X.shape[1]:
+        raise UsageError(f"--structure {structure} needs a square variable; {args.wrt} is "
+                         f"{X.shape[0]} x {X.shape[1]}")
+    steps = None
+    if args.kind == "grad":
+        from .gradient import derive, grad
+        if getattr(args, "steps", False):
+            steps = derive(f, X, layout=layout, structure=structure)
+            result = steps.result
+        else:
+            result = grad(f, X, layout=layout, structure=structure)
+    else:
+        from .jacobian import hessian, jacobian
+        result = jacobian(f, X, layout=layout) if args.kind == "jacobian" else hessian(f, X)
+
+    report = None
+    if args.check:
+        report = _numeric_check(args, f, X, result, layout, structure)
+
+    from .latex import latex
+    if args.json:
+        payload = {"command": args.kind, "expression": args.expression, "wrt": args.wrt,
+                   "result": text_form(result), "sympy": str(result), "latex": latex(result)}
+        if steps is not None:
+            payload["steps"] = [{"rule": s.rule, "lhs": s.lhs, "expr": text_form(s.expr),
+                                 "latex": latex(s.expr)} for s in steps.steps]
+        if report is not None:
+            payload["check"] = report.as_dict()
+        out.write(json.dumps(payload, indent=2) + "\n")
+    elif args.latex:
+        out.write((steps.latex() if steps is not None else latex(result)) + "\n")
+    else:
+        if steps is not None:
+            out.write(_steps_text(steps) + "\n")
+        else:
+            out.write(text_form(result) + "\n")
+    if report is not None and not args.json:
+        verdict = "passed" if report.passed else "FAILED"
+        line = (f"check {verdict}: max relative error {report.max_rel_error:.3g} "
+                f"over {report.points} point(s) (rtol {report.rtol:g})")
+        if not report.passed and report.reason:
+            line += f"; {report.reason}"
+        (out if args.latex is False else err).write(line + "\n")
+    return EXIT_OK if report is None or report.passed else EXIT_FAILED
+
+
+def _variable(parsed, name, text):
+    X = parsed.symbols.get(name)
+    if X is None:
+        used = ", ".join(sorted(parsed.symbols)) or "no variables"
+        raise UsageError(f"unknown variable {name!r} in --wrt: {text!r} uses {used}")
+    if not isinstance(X, MatrixExpr):
+        raise UsageError(f"--wrt {name} is a scalar; matcalc differentiates with respect to a "
+                         f"matrix or vector (declare it with --shape {name}=1,1)")
+    return X
+
+
+def _numeric_check(args, f, X, result, layout, structure):
+    from .verify import check_for
+    kind = {"grad": "gradient"}.get(args.kind, args.kind)
+    if kind == "jacobian" and layout == "denominator":
+        from .transpose import transpose_of
+        result = transpose_of(result)
+    return check_for(kind, f, X, result, layout=layout or "denominator", structure=structure,
+                     points=args.points, seed=args.seed)
+
+
+def _steps_text(derivation):
+    width = max((len(s.rule) for s in derivation.steps), default=0)
+    lines = [f"gradient of {text_form(derivation.f)} with respect to {derivation.wrt}"]
+    for step in derivation.steps:
+        lines.append(f"  {step.rule:<{width}}   {text_form(step.expr)}")
+    lines.append(f"result: {text_form(derivation.result)}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# verify / latex
+# --------------------------------------------------------------------------
+
+class _Progress:
+    """``[ 12/237] cookbook-61`` on one rewritten stderr line."""
+
+    def __init__(self, stream, enabled):
+        self.stream, self.enabled, self.width = stream, enabled, 0
+
+    def __call__(self, done, total, identity):
+        if not self.enabled:
+            return
+        if identity is None:
+            self.stream.write("\r" + " " * self.width + "\r")
+        else:
+            text = f"[{done + 1:>{len(str(total))}}/{total}] {identity.id}"
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = max(self.width, len(text))
+        self.stream.flush()
+
+
+def _progress_enabled(args, err):
+    if args.progress is not None:
+        return args.progress
+    return bool(getattr(err, "isatty", lambda: False)())
+
+
+def _verify_command(args, out, err):
+    from .verify import verify_catalogue
+    handle = _open_output(args.json) if args.json and args.json != "-" else None
+    try:
+        progress = _Progress(err, _progress_enabled(args, err))
+        report = verify_catalogue(args.path, progress=progress, points=args.points,
+                                  seed=args.seed, timeout=args.timeout, ids=args.ids)
+        out.write(_report_text(report, args.verbose) + "\n")
+        if args.json:
+            (handle or out).write(json.dumps(report.as_dict(), indent=2) + "\n")
+    finally:
+        if handle is not None:
+            handle.close()
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _open_output(path):
+    """``path`` opened for writing now, so that a bad path fails before any long work."""
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _report_text(report, verbose=False):
+    lines = []
+    sections = report.sections()
+    width = max((len(f"{s} {report.titles.get(s, '')}") for s in sections), default=10)
+    width = min(width, 64)
+    for section, counts in sections.items():
+        label = f"{section} {report.titles.get(section, '')}".strip()[:width]
+        errata = "erratum" if counts["erratum"] == 1 else "errata"
+        cells = [f"{counts['pass']:3d} pass", f"{counts['fail']:3d} fail",
+                 f"{counts['erratum']:3d} {errata:<7}"]
+        if counts["unsupported"]:
+            cells.append(f"{counts['unsupported']:3d} unsupported")
+        if counts["error"]:
+            cells.append(f"{counts['error']:3d} malformed")
+        lines.append((f"{label:<{width}}  " + "  ".join(cells)).rstrip())
+    if verbose:
+        lines.append("")
+        for r in report.results:
+            error = "" if r.derived_error is None else f"  err {r.derived_error:.2g}"
+            lines.append(f"  {r.outcome:<11} {r.id:<34}{error}  {r.message}".rstrip())
+    problems = report.failures
+    if problems:
+        lines.append("")
+        lines.append("failures:")
+        for r in problems:
+            lines.append(f"  {r.outcome}: {r.id} ({r.path}): {r.message}")
+    lines.append(report.summary())
+    return "\n".join(lines)
+
+
+def _latex_command(args, out, err):
+    from .catalogue import catalogue_document, load_catalogue
+    identities, errors = load_catalogue(args.path, strict=False)
+    handle = _open_output(args.output) if args.output else None
+    for error in errors:
+        err.write(f"{PROG}: warning: {str(error).splitlines()[0]}\n")
+    results = None
+    if args.verify:
+        from .verify import verify_identity
+        progress = _Progress(err, _progress_enabled(args, err))
+        results = {}
+        for k, identity in enumerate(identities):
+            progress(k, len(identities), identity)
+            results[identity.id] = verify_identity(identity)
+        progress(len(identities), len(identities), None)
+    document = catalogue_document(identities, results)
+    if handle is not None:
+        with handle:
+            handle.write(document)
+    else:
+        out.write(document)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------
+
+def _error_line(message):
+    return f"{PROG}: error: {message}"
+
+
+_DERIVE_COMMANDS = ("grad", "jacobian", "hessian")
+
+
+def _protect_expressions(argv):
+    """An expression such as ``-tr(X)`` must not be taken for an option: give it a
+    leading space (the expression language ignores it, argparse then sees a value)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in _DERIVE_COMMANDS:
+        return argv
+    return [argv[0]] + [" " + a if re.match(r"-[^-]", a) and a != "-h" else a
+                        for a in argv[1:]]
+
+
+def main(argv=None, stdout=None, stderr=None):
+    """Run the command line; returns the exit code (0, 1, 2 or 3)."""
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(_protect_expressions(argv))
+        except SystemExit as exc:  # --help / --version printed by argparse
+            return int(exc.code or 0)
+        return args.handler(args, out, err)
+    except UsageError as exc:
+        err.write(_error_line(exc) + "\n")
+    except ParseError as exc:
+        err.write(_error_line(exc) + "\n")
+    except (ShapeError, NonSquareMatrixError) as exc:
+        err.write(_error_line(f"shape mismatch: {exc}") + "\n")
+    except UnsupportedError as exc:
+        err.write(_error_line(exc) + "\n")
+    except CatalogueError as exc:
+        err.write(_error_line(str(exc).splitlines()[0]) + "\n")
+    except MatcalcError as exc:
+        err.write(_error_line(exc) + "\n")
+    except KeyboardInterrupt:
+        err.write(f"\n{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:
+        traceback.print_exc(file=err)
+        err.write(f"{PROG}: internal error: this is a bug in matcalc; please report it with "
+                  f"the command line and the traceback above\n")
+        return EXIT_INTERNAL
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
