@@ -160,6 +160,20 @@ def _parse_identity(identity):
     return ParsedIdentity(f.expr, variable, stated, fixed, symbols)
 
 
+def _located_error(path, problem, line=None, identity=None):
+    """A CatalogueError "path:line: identity 'id': problem", with those parts as attributes
+    (``path``, ``line``, ``identity``) for reports."""
+    where = f"{path}:{line}" if line else str(path)
+    if identity is None:
+        message = f"{where}: {problem}"
+    else:
+        name = f"identity {identity!r}" if identity else "identity (no id)"
+        message = f"{where}: {name}: {problem}"
+    error = CatalogueError(message)
+    error.path, error.line, error.identity = str(path), line, identity
+    return error
+
+
 # --------------------------------------------------------------------------
 # loading
 # --------------------------------------------------------------------------
@@ -171,7 +185,7 @@ def catalogue_files(path):
         return sorted(p for p in path.rglob("*.toml") if p.is_file())
     if path.is_file():
         return [path]
-    raise CatalogueError(f"{path}: no such file or directory")
+    raise _located_error(path, "no such file or directory")
 
 
 def load_catalogue(path, strict=True):
@@ -190,9 +204,9 @@ def load_catalogue(path, strict=True):
         for identity in loaded:
             first = seen.get(identity.id)
             if first is not None:
-                errors.append(CatalogueError(
-                    f"{identity.location}: identity {identity.id!r}: duplicate id "
-                    f"(first defined at {first.location})"))
+                errors.append(_located_error(
+                    identity.path, f"duplicate id (first defined at {first.location})",
+                    identity.line, identity.id))
                 continue
             seen[identity.id] = identity
             identities.append(identity)
@@ -212,7 +226,7 @@ def load_file(path):
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return [], [CatalogueError(f"{path}: cannot read: {exc.strerror or exc}")]
+        return [], [_located_error(path, f"cannot read: {exc.strerror or exc}")]
     errors = []
     try:
         text = raw.decode("utf-8")
@@ -230,14 +244,14 @@ def load_file(path):
 
     section, title = _file_header(path, document, errors)
     if not isinstance(tables, list):
-        errors.append(CatalogueError(f"{path}: 'identity' must be an array of tables "
-                                     f"([[identity]]), got {type(tables).__name__}"))
+        errors.append(_located_error(path, f"'identity' must be an array of tables "
+                                           f"([[identity]]), got {type(tables).__name__}"))
         tables = []
     lines = chunks if chunks is not None else _table_lines(headers, len(tables))
     for line in bad_lines:
         if not any(start <= line < end for start, end in _table_ranges(lines, text)):
-            errors.append(CatalogueError(f"{path}:{line}: the file is not valid UTF-8 "
-                                         f"(undecodable bytes outside any [[identity]] entry)"))
+            errors.append(_located_error(path, "the file is not valid UTF-8 (undecodable "
+                                               "bytes outside any [[identity]] entry)", line))
     identities = []
     for table, line in zip(tables, lines):
         if table is None:  # a chunk that did not parse; already reported
@@ -250,9 +264,8 @@ def load_file(path):
             identity = _make_identity(table, path, line, section, title)
         except _EntryError as exc:
             ident = table.get("id") if isinstance(table, dict) else None
-            where = f"{path}:{line}" if line else str(path)
-            name = f"identity {ident!r}" if isinstance(ident, str) else "identity (no id)"
-            errors.append(CatalogueError(f"{where}: {name}: {exc}"))
+            errors.append(_located_error(path, str(exc), line,
+                                         ident if isinstance(ident, str) else ""))
             continue
         identities.append(identity)
     return identities, errors
@@ -302,7 +315,7 @@ def _load_by_chunks(path, text, headers, exc, errors):
     try:
         document = tomllib.loads(prelude)
     except tomllib.TOMLDecodeError as prelude_error:
-        errors.append(CatalogueError(f"{path}: TOML syntax error: {prelude_error}"))
+        errors.append(_located_error(path, f"TOML syntax error: {prelude_error}"))
         document = {}
     tables, starts = [], []
     for k, start in enumerate(bounds[:-1]):
@@ -315,13 +328,12 @@ def _load_by_chunks(path, text, headers, exc, errors):
             message = _TOML_LINE.sub(lambda m: f"(at line {int(m.group(1)) + start}, "
                                                f"column {m.group(2)})", str(chunk_error))
             found = _ID_LINE.search(chunk)
-            name = f"identity {found.group(1)!r}" if found else "identity (no id)"
-            errors.append(CatalogueError(f"{path}:{start + 1}: {name}: TOML syntax error: "
-                                         f"{message}"))
+            errors.append(_located_error(path, f"TOML syntax error: {message}", start + 1,
+                                         found.group(1) if found else ""))
             tables.append(None)
         starts.append(start + 1)
     if not headers:
-        errors.append(CatalogueError(f"{path}: TOML syntax error: {exc}"))
+        errors.append(_located_error(path, f"TOML syntax error: {exc}"))
     return document, tables, starts
 
 
@@ -329,14 +341,14 @@ def _file_header(path, document, errors):
     section = document.get("section")
     title = document.get("title")
     if not isinstance(section, str) or not section.strip():
-        errors.append(CatalogueError(f"{path}: missing or empty top-level 'section' string"))
+        errors.append(_located_error(path, "missing or empty top-level 'section' string"))
         section = Path(path).stem
     if not isinstance(title, str):
-        errors.append(CatalogueError(f"{path}: missing top-level 'title' string"))
+        errors.append(_located_error(path, "missing top-level 'title' string"))
         title = ""
     unknown = sorted(set(document) - {"section", "title", "identity"})
     if unknown:
-        errors.append(CatalogueError(f"{path}: unknown top-level key(s) {', '.join(unknown)} "
+        errors.append(_located_error(path, f"unknown top-level key(s) {', '.join(unknown)} "
                                      f"(expected section, title and [[identity]] tables)"))
     return section, title
 

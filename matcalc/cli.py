@@ -251,6 +251,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message + hint)
 
 
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text.strip()!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text.strip()!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value:g}")
+    return value
+
+
 def build_parser():
     parser = _Parser(prog=PROG, description="Symbolic matrix calculus: closed-form gradients, "
                      "Jacobians and Hessians, checked numerically; the identity catalogue.",
@@ -298,8 +318,8 @@ def build_parser():
         sub.add_argument("--check", action="store_true",
                          help="also check the result against finite differences (exit 1 if "
                               "it fails)")
-        sub.add_argument("--points", type=int, default=3, help="random points of --check "
-                                                                 "(default 3)")
+        sub.add_argument("--points", type=_positive_int, default=3,
+                         help="random points of --check (default 3)")
         sub.add_argument("--seed", type=int, default=0, help="seed of --check (default 0)")
         sub.set_defaults(handler=_derive_command, kind=name)
 
@@ -317,10 +337,10 @@ def build_parser():
                         help="one line per identity")
     verify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress indicator on stderr (default: when stderr is a terminal)")
-    verify.add_argument("--points", type=int, default=3, help="random points per check "
-                                                                "(default 3)")
+    verify.add_argument("--points", type=_positive_int, default=3,
+                        help="random points per check (default 3)")
     verify.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    verify.add_argument("--timeout", type=float, default=60.0,
+    verify.add_argument("--timeout", type=_positive_float, default=60.0,
                         help="seconds allowed per identity (default 60)")
     verify.set_defaults(handler=_verify_command)
 
@@ -544,7 +564,10 @@ def _report_text(report, verbose=False):
         lines.append("")
         lines.append("failures:")
         for r in problems:
-            lines.append(f"  {r.outcome}: {r.id} ({r.path}): {r.message}")
+            if r.outcome == "error":
+                lines.append(f"  malformed: {r.message.splitlines()[0]}")
+            else:
+                lines.append(f"  fail: {r.id} ({r.path}): {r.message}")
     lines.append(report.summary())
     return "\n".join(lines)
 

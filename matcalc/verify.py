@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sympy import Identity as IdentityMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -156,8 +157,8 @@ def check_for(kind, f, X, claim, layout="denominator", structure=None, points=3,
 
 
 def _conform(claim, like):
-    """A scalar claim for a 1 x 1 derivative becomes ``claim * I_1`` (and vice versa
-    for comparison), so that both sides have the same type."""
+    """A scalar claim where ``like`` is a 1 x 1 matrix becomes ``claim * I_1``, so that
+    a stated scalar derivative by a 1 x 1 variable compares with matcalc's 1 x 1 result."""
     if isinstance(like, MatrixExpr) and not isinstance(claim, MatrixExpr) \
             and tuple(like.shape) == (1, 1):
         return claim * IdentityMatrix(1)
@@ -200,9 +201,11 @@ def _time_limit(seconds):
 def _checked(kind, f, X, claim, identity, options):
     """(passed, max_rel_error, reason) of one numeric check; a claim of the wrong
     shape simply fails."""
+    if kind == "gradient":
+        claim = _conform(claim, X)
     try:
-        report = check_for(kind, f, X, _conform(claim, X if kind == "gradient" else claim),
-                           layout=identity.layout, structure=identity.structure, **options)
+        report = check_for(kind, f, X, claim, layout=identity.layout,
+                           structure=identity.structure, **options)
     except ShapeError as exc:
         return False, math.inf, f"shape: {exc}"
     return report.passed, report.max_rel_error, report.reason
@@ -311,15 +314,12 @@ def _verify_unsupported(identity, record, options):
 # the whole catalogue
 # --------------------------------------------------------------------------
 
-def _error_record(error):
-    message = str(error)
-    section = message.split(":", 1)[0]
-    ident = ""
-    marker = "identity '"
-    if marker in message:
-        ident = message.split(marker, 1)[1].split("'", 1)[0]
-    return Verification(ident or "(file)", section, "malformed", "error", message,
-                        path=section)
+def _error_record(error, sections):
+    path = getattr(error, "path", "")
+    section = sections.get(path) or (Path(path).stem if path else "(catalogue)")
+    ident = getattr(error, "identity", None) or "(file)"
+    where = f"{path}:{error.line}" if getattr(error, "line", None) else path
+    return Verification(ident, section, "malformed", "error", str(error), path=where)
 
 
 def verify_catalogue(path, progress=None, points=3, seed=0, rtol=1e-6,
@@ -344,8 +344,8 @@ def verify_catalogue(path, progress=None, points=3, seed=0, rtol=1e-6,
                                               timeout=timeout))
     if progress is not None:
         progress(len(identities), len(identities), None)
+    sections = {i.path: i.section for i in identities}
     for error in errors:
-        record = _error_record(error)
-        report.results.append(record)
+        report.results.append(_error_record(error, sections))
     report.seconds = time.perf_counter() - start
     return report

@@ -212,6 +212,14 @@ def test_error_messages_carry_the_line_of_the_entry(tmp_path):
     assert f"{path}:{line}:" in errors[0]
 
 
+def test_errors_carry_path_line_and_id_as_attributes(tmp_path):
+    (tmp_path / "bad.toml").write_text(GOOD + _entry("broken", kind='"curl"'), encoding="utf-8")
+    _, (error,) = load_catalogue(tmp_path, strict=False)
+    assert isinstance(error, CatalogueError)
+    assert error.path == str(tmp_path / "bad.toml") and error.identity == "broken"
+    assert error.line == 20
+
+
 def test_non_utf8_bytes_spoil_only_their_entry(tmp_path):
     text = (GOOD + _entry("latin1", source='"Petersen & Pedersen, \xe9d. 2012"')).encode("utf-8")
     text = text.replace("\xe9".encode("utf-8"), b"\xe9")  # a bare Latin-1 byte

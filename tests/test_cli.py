@@ -263,6 +263,8 @@ BAD_INPUTS = [
     (["grad", "tr(X)", "--wrt", "X", "--structure", "hermitian"], "invalid choice"),
     (["grad", "x'*a", "--wrt", "x", "--structure", "symmetric"], "needs a square variable"),
     (["grad", "tr(X)"], "required: --wrt"),
+    (["grad", "tr(X)", "--wrt", "X", "--check", "--points", "0"], "expected a positive integer"),
+    (["verify", "identities", "--timeout", "-1"], "expected a positive number"),
     (["grad", "vec(X)", "--wrt", "X"], "vec(...) is not supported"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "required: COMMAND"),
