@@ -631,7 +631,8 @@ def catalogue_document(identities, results=None):
              r"\begin{document}",
              r"\maketitle",
              ""]
-    intro = (f"{len(identities)} identities in {len(sections)} sections. Gradients have the "
+    intro = (f"{len(identities)} identit{'y' if len(identities) == 1 else 'ies'} in "
+             f"{len(sections)} section{'' if len(sections) == 1 else 's'}. Gradients have the "
              "shape of the variable unless the numerator layout (the transpose) is stated; "
              "Jacobians are $\\partial \\operatorname{vec} F / \\partial "
              "\\operatorname{vec}(X)^{T}$ with column-major vec.")
