@@ -2,7 +2,6 @@ r"""Results in IPython/Jupyter rendered with matcalc's LaTeX; check reports as s
 
     >>> import matcalc.display
     >>> matcalc.display.init_printing()     # in a notebook: results now show as X^{-T}
-    False
 
 ``init_printing`` registers formatters with IPython's display system:
 
@@ -15,11 +14,12 @@ lists, tuples, dicts of them               ``text/latex``: ``\left[ A, \  B\righ
 =========================================  =======================================
 
 A ``Derivation`` shows itself (``Derivation._repr_latex_``, an ``aligned`` block).
-Outside IPython nothing is registered and ``init_printing`` returns False.
+Outside IPython nothing is registered.
 """
 import math
 
 from sympy import Basic
+from sympy.matrices import MatrixBase
 
 from .latex import latex
 from .numeric import CheckReport
@@ -134,18 +134,28 @@ def report_html(report):
 # IPython formatters
 # --------------------------------------------------------------------------
 
-def _printable(obj):
-    if isinstance(obj, Basic):
+def _is_sympy(obj):
+    return isinstance(obj, (Basic, MatrixBase))
+
+
+def _printable(obj, top=True):
+    """A SymPy object, or a container of SymPy objects and numbers holding at least one."""
+    if _is_sympy(obj):
+        return True
+    if not top and isinstance(obj, (int, float)) and not isinstance(obj, bool):
         return True
     if isinstance(obj, (list, tuple)):
-        return bool(obj) and all(_printable(o) for o in obj)
-    if isinstance(obj, dict):
-        return bool(obj) and all(_printable(k) and _printable(v) for k, v in obj.items())
-    return False
+        items = list(obj)
+    elif isinstance(obj, dict):
+        items = [*obj.keys(), *obj.values()]
+    else:
+        return False
+    return (bool(items) and all(_printable(o, top=False) for o in items)
+            and any(_is_sympy(o) or isinstance(o, (list, tuple, dict)) for o in items))
 
 
 def _container_latex(obj):
-    if isinstance(obj, Basic):
+    if _is_sympy(obj) or isinstance(obj, (int, float)):
         return latex(obj)
     if isinstance(obj, dict):
         items = [r"%s : %s" % (_container_latex(k), _container_latex(v)) for k, v in obj.items()]
@@ -167,21 +177,20 @@ def latex_repr(obj):
 def init_printing(ip=None):
     """Show SymPy results with matcalc's LaTeX and check reports as tables in IPython.
 
-    ``ip`` is the IPython shell (default: the running one).  Returns True when the
-    formatters were registered, False outside IPython (nothing changes then).
+    ``ip`` is the IPython shell (default: the running one).  Outside IPython it does
+    nothing (``str`` and ``matcalc.latex`` work as before).
     """
     if ip is None:
         try:
             from IPython import get_ipython
         except ImportError:
-            return False
+            return
         ip = get_ipython()
         if ip is None:
-            return False
+            return
     formatters = ip.display_formatter.formatters
     latex_formatter = formatters["text/latex"]
-    for cls in (Basic, list, tuple, dict):
+    for cls in (Basic, MatrixBase, list, tuple, dict):
         latex_formatter.for_type(cls, latex_repr)
     latex_formatter.for_type(CheckReport, report_latex)
     formatters["text/html"].for_type(CheckReport, report_html)
-    return True
