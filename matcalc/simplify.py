@@ -261,6 +261,8 @@ def _expand(e, limit):
 
 
 def _canonical_monomial(coeff, factors):
+    if len(factors) > 1 and all(tuple(f.shape) == (1, 1) for f in factors):
+        factors = tuple(sorted(factors, key=default_sort_key))  # 1x1 matrices commute
     if len(factors) > 1:
         merged = MatMul(*factors).doit(deep=False)
         extra, mats = merged.as_coeff_matrices() if isinstance(merged, MatMul) else (S.One, [merged])

@@ -39,7 +39,7 @@ def transpose_of(M):
     """M^T with the transpose pushed to the symbols."""
     if isinstance(M, Transpose):
         return M.arg
-    if tuple(M.shape) == (1, 1) and not isinstance(M, MatrixSymbol):
+    if tuple(M.shape) == (1, 1):
         return M
     if isinstance(M, MatrixSymbol):
         own = M._eval_transpose()
