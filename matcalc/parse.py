@@ -90,6 +90,7 @@ from sympy.matrices.expressions import (Determinant, DiagMatrix, DiagonalOf,
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from .transpose import transpose_of
 from .errors import NonSquareMatrixError, ParseError, ShapeError
 from .expressions import Norm, scalar as scalar_of, sigmoid
 from .structure import STRUCTURES, StructuredMatrixSymbol
@@ -657,8 +658,11 @@ class _Parser:
         while self.peek().kind == "op" and self.peek().text == "'":
             token = self.advance()
             operand = frame.operands[-1]
+            if operand.expr.is_Number:
+                raise ParseError(f"a transpose after the number {operand.expr}; to transpose a power"
+                                 " write (X^-1)'", self.text, token.pos)
             with self.building("a transpose", operand.start):
-                expr = operand.expr.T if _is_matrix(operand.expr) else operand.expr
+                expr = transpose_of(operand.expr) if _is_matrix(operand.expr) else operand.expr
             frame.operands[-1] = self.check_depth(
                 _Operand(expr, operand.start, token.pos + 1, operand.depth + 1))
 

@@ -458,3 +458,10 @@ def test_parser_source_uses_no_evaluator():
     source = pathlib.Path(__file__).resolve().parents[1].joinpath("matcalc", "parse.py").read_text()
     for forbidden in ("eval(", "exec(", "sympify(", "parse_expr", "import ast", "from ast"):
         assert forbidden not in source, forbidden
+
+
+def test_transpose_after_a_number_is_an_error_not_silently_dropped():
+    with pytest.raises(ParseError, match="transpose after the number 1") as info:
+        parse("X^-1'")
+    assert info.value.position == 4
+    assert str(parse("(X^-1)'").expr) == "X.T**(-1)"
