@@ -11,7 +11,8 @@ from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseEr
                      UnsupportedError)
 from .expressions import Norm, logdet, norm, scalar, sigmoid
 from .gradient import Derivation, Step, derive, grad
-from .latex import latex
+from .latex import derivation_latex, latex
+from .display import init_printing
 from .structure import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 
@@ -19,7 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = ["grad", "derive", "Derivation", "Step", "UnsupportedError", "ShapeError",
            "NonSquareMatrixError", "ParseError", "CatalogueError", "MatcalcError", "norm", "Norm",
-           "sigmoid", "scalar", "logdet", "latex", "symmetric", "spd", "invertible", "orthogonal",
+           "sigmoid", "scalar", "logdet", "latex", "derivation_latex", "init_printing", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of"]
 
 
@@ -29,6 +30,10 @@ def __getattr__(name):
         from . import numeric
         return getattr(numeric, name)
     if name in ("jacobian", "hessian", "derivative_tensor"):
-        from . import jacobian
-        return getattr(jacobian, name)
+        # bind the functions over the submodule attribute Python sets on import
+        import importlib
+        module = importlib.import_module(".jacobian", __name__)
+        for public in ("jacobian", "hessian", "derivative_tensor"):
+            globals()[public] = getattr(module, public)
+        return globals()[name]
     raise AttributeError(f"module 'matcalc' has no attribute {name!r}")

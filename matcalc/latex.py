@@ -40,6 +40,7 @@ Dispatch: for matcalc's own classes (``Norm``, ``sigmoid``, the differentials,
 ``CommutationMatrix``) a ``_print_<Class>`` method of this printer wins over the
 class's own ``_latex``, so the style lives here; ``sympy.latex`` still uses ``_latex``.
 """
+from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 import re
 
 from sympy import (Basic, Determinant, Dummy, Identity, Lambda, MatAdd, MatMul, MatPow,
@@ -344,9 +345,10 @@ class MatcalcLatexPrinter(LatexPrinter):
         placeholder, body = found
         self._elementwise.append((placeholder, expr.expr))
         try:
-            return self._print(body)
+            tex = self._print(body)
         finally:
             self._elementwise.pop()
+        return tex
 
     def _print_Dummy(self, expr):
         if self._elementwise and expr == self._elementwise[-1][0]:
@@ -610,3 +612,14 @@ def derivation_latex(derivation, **settings):
     if not finals:  # a derivation without an identification step: its result
         rows.append((r"\nabla_{%s} f" % variable, tex(derivation.result), ""))
     return align_steps(rows)
+
+
+def _elementwise_precedence(expr):
+    """An elementwise sum binds like a sum, so products and negations parenthesize it."""
+    body = getattr(expr.function, "expr", None)
+    if body is not None and (body.is_Add or body.could_extract_minus_sign()):
+        return PRECEDENCE["Add"]
+    return PRECEDENCE["Atom"]
+
+
+PRECEDENCE_FUNCTIONS.setdefault("ElementwiseApplyFunction", _elementwise_precedence)

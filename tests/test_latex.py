@@ -184,3 +184,11 @@ def test_latex_compiles_with_pdflatex(tmp_path, preamble):
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "matcalc.pdf").exists()
+
+
+def test_elementwise_sum_keeps_its_parentheses_in_products():
+    from sympy import Dummy
+    u = Dummy("u")
+    E = X.applyfunc(Lambda(u, 1 - tanh(u) ** 2))
+    assert latex(A * E) == r"A \left(1 - \tanh\left(X\right)^{\circ 2}\right)"
+    assert latex(-E) == r"- \left(1 - \tanh\left(X\right)^{\circ 2}\right)"
