@@ -32,6 +32,7 @@ What the generated code does that a direct printing of the expression does not:
 import itertools
 import linecache
 import math
+import sys
 from functools import reduce
 
 from sympy import (Abs, Add, Basic, Determinant, Dummy, Heaviside, Identity, Integer, Inverse,
@@ -57,7 +58,7 @@ except ImportError:  # the Jacobian engine not installed: no commutation matrice
         return [(r // n) + (r % n) * m for r in range(m * n)]
 from .errors import ShapeError, UnsupportedError
 from .expressions import Norm, sigmoid
-from .transpose import transpose_of
+from .transpose import matadd, transpose_of
 
 __all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",
            "BACKENDS", "backend_ops"]
@@ -327,6 +328,12 @@ _FUNCTIONS = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "ta
               "atan": "atan", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh",
               "sigmoid": "sigmoid", "Abs": "abs", "sign": "sign", "Heaviside": "heaviside"}
 
+#: Python recursion limit while generating code for deep expressions
+_RECURSION_LIMIT = 20000
+
+#: longer products are ordered greedily instead of by the (cubic) dynamic programme
+_MAX_DP_CHAIN = 24
+
 #: matrix powers up to this exponent are expanded into the product chain
 _MAX_CHAIN_POWER = 8
 
@@ -351,6 +358,7 @@ class _Emitter:
         self.numbering = {}                 # right-hand side -> name
         self.transpose_source = {}          # name of M^T -> name of M
         self.memo = {}
+        self.transposes = {}
         self.counter = itertools.count()
 
     # -- statements ----------------------------------------------------------
@@ -388,7 +396,7 @@ class _Emitter:
             return hit
         if isinstance(expr, MatrixExpr):
             if not env and not isinstance(expr, (MatrixSymbol, Transpose)):
-                flipped = self.memo.get((transpose_of(expr), ()))
+                flipped = self.memo.get((self.transposed(expr), ()))
                 if flipped is not None:
                     out = self.memo[key] = self.T(flipped)
                     return out
@@ -396,6 +404,27 @@ class _Emitter:
         else:
             out = self.scalar(expr, env or {})
         self.memo[key] = out
+        return out
+
+    def transposed(self, M):
+        """``transpose_of(M)``, memoised over shared subtrees (one pass over the DAG)."""
+        hit = self.transposes.get(M)
+        if hit is not None:
+            return hit
+        if isinstance(M, Transpose):
+            out = M.arg
+        elif isinstance(M, MatMul) and tuple(M.shape) != (1, 1):
+            coeff, mats = M.as_coeff_matrices()
+            out = MatMul(coeff, *[self.transposed(m) for m in reversed(mats)]).doit(deep=False)
+        elif isinstance(M, MatAdd):
+            out = matadd(*[self.transposed(a) for a in M.args])
+        elif isinstance(M, HadamardProduct):
+            out = HadamardProduct(*[self.transposed(a) for a in M.args])
+        elif isinstance(M, ElementwiseApplyFunction):
+            out = ElementwiseApplyFunction(M.function, self.transposed(M.expr))
+        else:
+            out = transpose_of(M)
+        self.transposes[M] = out
         return out
 
     # -- matrices -------------------------------------------------------------
@@ -755,6 +784,9 @@ class _ChainPlan:
         self.cost, self.choice = {}, {}
         for i in range(k):
             self.cost[i, i] = self.form_cost(ops[i], shapes[i])
+        if k > _MAX_DP_CHAIN:
+            self.greedy()
+            return
         for length in range(2, k + 1):
             for i in range(k - length + 1):
                 j = i + length - 1
@@ -773,6 +805,24 @@ class _ChainPlan:
                     if c < best[0]:
                         best = (c, ("right", j - 1))
                 self.cost[i, j], self.choice[i, j] = best
+
+    def greedy(self):
+        """Long chains (the DP is cubic in their length): repeatedly multiply the adjacent
+        pair that costs least.  Structured factors are formed first."""
+        spans = [(i, i) for i in range(len(self.shapes))]
+        while len(spans) > 1:
+            costs = [self.shapes[a[0]][0] * self.shapes[a[1]][1] * self.shapes[b[1]][1]
+                     for a, b in zip(spans, spans[1:])]
+            t = costs.index(min(costs))
+            (i, m), (_, j) = spans[t], spans[t + 1]
+            self.cost[i, j] = self.cost[i, m] + self.cost[m + 1, j] + 2 * costs[t]
+            self.choice[i, j] = ("mm", m)
+            spans[t:t + 2] = [(i, j)]
+
+    def best_trace_split(self):
+        if (0, len(self.shapes) - 1) not in self.choice or len(self.shapes) > _MAX_DP_CHAIN:
+            return None
+        return self._best_trace_split()
 
     @staticmethod
     def form_cost(op, shape):
@@ -801,7 +851,7 @@ class _ChainPlan:
         cost = 0 if identity else 2 * c * s * q * p
         return cost + _ChainPlan.kron_cost(parts[1:], c * p)
 
-    def best_trace_split(self):
+    def _best_trace_split(self):
         """The split m minimising cost(0..m) + cost(m+1..k) + rows*cols, if it beats the product."""
         k = len(self.shapes) - 1
         n = self.shapes[0][0]
@@ -897,6 +947,15 @@ class GeneratedFunction:
         self.params = {_param_key(s): f"_a{k}" for k, s in enumerate(symbols)}
         if matvec:
             self.params[_param_key(self.matvec_symbol)] = "_v"
+        # per matrix argument: ((axis, dimension symbol) read from its shape, is a column)
+        self._read_axes = [(s.name, tuple((axis, d) for axis, d in enumerate(s.shape)
+                                          if isinstance(d, Symbol)), s.shape[1] == 1)
+                           for s in self.matrices]
+        self._scalar_names = [s.name for s in self.scalars]
+        self._expected_shapes = {}
+        self._dims_by_name = {d.name: d for d in self.dims}
+        self._key_dims = list(self.dims) + ([self.matvec_cols] if matvec else [])
+        self._arg_set = set(self.arg_names)
         self.jit = (backend == "jax") if jit is None else jit
         self._compiled = {}
         self._sources = {}
@@ -911,65 +970,89 @@ class GeneratedFunction:
         if len(args) > len(self.arg_names):
             raise TypeError(f"expected at most {len(self.arg_names)} positional arguments "
                             f"({', '.join(self.arg_names)}), got {len(args)}")
-        dims_by_name = {d.name: d for d in self.dims}
+        dims_by_name = self._dims_by_name
         given_sizes = {}
         for key, value in kwargs.items():
-            if key in dims_by_name and key not in self.arg_names:
+            if key in dims_by_name and key not in values and key not in self._arg_set:
                 given_sizes[dims_by_name[key]] = int(value)
-            elif key in self.arg_names:
+            elif key in self._arg_set:
                 if key in values:
                     raise TypeError(f"argument {key} given twice")
                 values[key] = value
             else:
                 raise TypeError(f"unexpected argument {key!r}; the arguments are "
                                 f"{', '.join(self.arg_names) or 'none'}")
-        missing = [k for k in self.arg_names if k not in values]
-        if missing:
+        if len(values) != len(self.arg_names):
+            missing = [k for k in self.arg_names if k not in values]
             raise TypeError(f"missing argument(s) {', '.join(missing)}")
         arrays = []
         sizes = dict(given_sizes)
-        for s in self.matrices:
-            a = self.ops.asarray(values[s.name])
-            if a.ndim == 1 and s.shape[1] == 1:
+        for s, (name, read, column) in zip(self.matrices, self._read_axes):
+            a = self.ops.asarray(values[name])
+            if a.ndim == 1 and column:
                 a = a.reshape(-1, 1)
             if a.ndim != 2:
                 raise ShapeError(f"{s.name} must be a 2-D array of shape {s.shape}, "
                                  f"got {tuple(a.shape)}")
-            for axis, d in enumerate(s.shape):
-                if isinstance(d, Symbol) and d not in sizes:
+            for axis, d in read:
+                if d not in sizes:
                     sizes[d] = int(a.shape[axis])
             arrays.append(a)
-        sub = {d: Integer(v) for d, v in sizes.items()}
-        for s, a in zip(self.matrices, arrays):
-            expected = tuple(sympify(d).xreplace(sub) for d in s.shape)
-            if any(e.is_Integer and int(e) != got for e, got in zip(expected, a.shape)):
+        key = tuple(sizes.get(d) for d in self.dims)
+        expected = self._expected_shapes.get(key)
+        if expected is None:
+            expected = self._expected_shapes[key] = self._shapes_for(sizes)
+        for s, a, shape in zip(self.matrices, arrays, expected):
+            if tuple(a.shape) != shape and any(e is not None and e != got
+                                               for e, got in zip(shape, a.shape)):
                 raise ShapeError(f"{s.name} has shape {tuple(a.shape)}, expected "
-                                 f"{' x '.join(map(str, expected))} from the other arguments "
+                                 f"{' x '.join(map(str, s.shape))} = "
+                                 f"{' x '.join('?' if e is None else str(e) for e in shape)} "
+                                 f"from the other arguments "
                                  f"({', '.join(f'{d}={v}' for d, v in sizes.items())})")
-        unknown = [d.name for d in self.dims if d not in sizes
-                   and d != getattr(self, "matvec_cols", None)]
-        if unknown:
+        if None in key:
+            unknown = [d.name for d in self.dims if d not in sizes]
             raise ValueError(f"the size(s) {', '.join(unknown)} cannot be read from the "
                              f"arguments' shapes; pass them by name, e.g. {unknown[0]}=3")
-        arrays += [self.ops.asarray(values[s.name]) for s in self.scalars]
+        arrays += [self.ops.asarray(values[name]) for name in self._scalar_names]
         return arrays, sizes
 
+    def _shapes_for(self, sizes):
+        """The concrete shape of every matrix argument (None where a size is unknown)."""
+        sub = {d: Integer(v) for d, v in sizes.items()}
+        out = []
+        for s in self.matrices:
+            shape = []
+            for d in s.shape:
+                e = sympify(d).xreplace(sub)
+                shape.append(int(e) if e.is_Integer else None)
+            out.append(tuple(shape))
+        return out
+
     def _function(self, sizes):
-        key = tuple(sorted((d.name, v) for d, v in sizes.items()))
+        key = tuple(sizes.get(d) for d in self._key_dims)
         fn = self._compiled.get(key)
-        if fn is None:
-            source = self._generate({d: Integer(v) for d, v in sizes.items()})
-            fn = self._compile(source, key)
-            self._compiled[key] = fn
+        if fn is not None:
+            return fn
+        key = tuple(sorted((d.name, v) for d, v in sizes.items()))
+        source = self._generate({d: Integer(v) for d, v in sizes.items()})
+        fn = self._compile(source, key)
+        self._compiled[tuple(sizes.get(d) for d in self._key_dims)] = fn
         return fn
 
     def _generate(self, sizes):
         params = ", ".join(self.params.values())
         emitter = _Emitter(sizes, self.params, matvec=self.matvec)
-        if self.matvec:
-            outs = [emitter.apply_expr(self.exprs[0], "_v")]
-        else:
-            outs = [emitter.value(e) for e in self.exprs]
+        # the emitter recurses along the expression tree: deep networks need the room
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+        try:
+            if self.matvec:
+                outs = [emitter.apply_expr(self.exprs[0], "_v")]
+            else:
+                outs = [emitter.value(e) for e in self.exprs]
+        finally:
+            sys.setrecursionlimit(limit)
         ret = outs[0] if self.single else "(" + ", ".join(outs) + ",)"
         lines = _live_statements(emitter.lines, outs)
         body = "\n".join("    " + line for line in lines) or "    pass"

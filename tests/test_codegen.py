@@ -286,3 +286,22 @@ def test_a_missing_backend_says_how_to_install_it(monkeypatch):
         cg.codegen(Xd * w, backend="torch")
     with pytest.raises(ValueError, match="unknown backend"):
         cg.codegen(Xd * w, backend="tensorflow")
+
+
+def test_deep_compositions_and_long_chains():
+    """A 24-layer sigmoid network (deep recursion) and a 30-factor chain (greedy order)."""
+    from sympy import MatMul
+    from matcalc import sigmoid
+    x, yv = MatrixSymbol("x", n, 1), MatrixSymbol("y", n, 1)
+    Ws = [MatrixSymbol(f"W{i}", n, n) for i in range(24)]
+    hidden = x
+    for W in Ws:
+        hidden = (W * hidden).applyfunc(sigmoid)
+    f = norm(hidden - yv) ** 2
+    g = cg.lambdify_grad(f, Ws[0])
+    point = random_point(f, Ws[0], sizes={n: 3})
+    assert _rel(g(**_values(point)), evaluate(g.expr, point)) < 1e-10
+    chain = Trace(MatMul(*[a for i in range(15) for a in (MatrixSymbol(f"A{i}", n, n), Xsq)]))
+    g = cg.lambdify_grad(chain, Xsq)
+    point = random_point(chain, Xsq, sizes={n: 3})
+    assert _rel(g(**_values(point)), evaluate(g.expr, point)) < 1e-10
