@@ -81,6 +81,16 @@ class _Ops:
     def row(self, v):
         return v.reshape(1, -1)
 
+    def mm_tn(self, A, Bm):
+        return A.T @ Bm
+
+    def mm_nt(self, A, Bm):
+        return A @ Bm.T
+
+    def trace_of_product(self, L, R):
+        """tr(L R) = sum(L ∘ R^T), the product never formed."""
+        return self.sum(L * R.T)
+
     def vec(self, A):
         # column-major vec(A) is the row-major flattening of A^T
         return A.T.reshape(-1, 1)
@@ -129,7 +139,16 @@ class _Ops:
 
     def kron(self, *factors):
         mats = [self.eye(F) if isinstance(F, int) else F for F in factors]
+        if len(mats) == 2:   # one broadcast product, reshaped: a single pass over the result
+            A, Bm = mats
+            return (A[:, None, :, None] * Bm[None, :, None, :]).reshape(
+                A.shape[0] * Bm.shape[0], A.shape[1] * Bm.shape[1])
         return reduce(self.lib.kron, mats)
+
+    def comm_kron(self, A, Bm):
+        """K_{r2,r1} (A ⊗ B) for A r1 x c1, B r2 x c2, in one pass: rows in (b, a) order."""
+        return (Bm[:, None, None, :] * A[None, :, :, None]).reshape(
+            A.shape[0] * Bm.shape[0], A.shape[1] * Bm.shape[1])
 
     def heaviside(self, x):
         return self.lib.heaviside(x, self.asarray(0.5))
@@ -231,6 +250,15 @@ class _JaxOps(_NumPyOps):
     def sigmoid(self, x):
         return self.jax.nn.sigmoid(x)
 
+    def mm_tn(self, A, Bm):
+        return self.jax.lax.dot_general(A, Bm, (((0,), (0,)), ((), ())))
+
+    def mm_nt(self, A, Bm):
+        return self.jax.lax.dot_general(A, Bm, (((1,), (1,)), ((), ())))
+
+    def trace_of_product(self, L, R):
+        return self.lib.einsum("ij,ji->", L, R)
+
 
 class _TorchOps(_Ops):
     name = "torch"
@@ -281,10 +309,6 @@ class _TorchOps(_Ops):
 
     def commutation(self, m, n):
         return self.eye(m * n)[self.lib.as_tensor(commutation_permutation(m, n))]
-
-    def kron(self, *factors):
-        mats = [self.eye(F) if isinstance(F, int) else F for F in factors]
-        return reduce(self.lib.kron, mats)
 
     def diag(self, v):
         return self.lib.diag(v.reshape(-1))
@@ -349,8 +373,24 @@ class _Op:
         self.parts = parts          # kron: (rows, cols, is_identity) of each factor
 
 
+def _split(M):
+    """(c, M') with M = c M' (M' one matrix factor or the product of the rest)."""
+    if isinstance(M, MatMul):
+        coeff, mats = M.as_coeff_matrices()
+        return coeff, (mats[0] if len(mats) == 1 else MatMul(*mats))
+    return S.One, M
+
+
+class _Named:
+    """A factor already computed: its name and concrete shape."""
+
+    def __init__(self, name, shape):
+        self.name, self.shape = name, shape
+
+
 class _Emitter:
-    def __init__(self, sizes, params, matvec=False):
+    def __init__(self, sizes, params, matvec=False, fold_transposes=False):
+        self.fold_transposes = fold_transposes   # XLA materialises A.T in A.T @ B
         self.sizes = sizes                  # {dimension Symbol: Integer}
         self.params = params                # {Symbol or MatrixSymbol name key: parameter name}
         self.matvec = matvec
@@ -369,6 +409,19 @@ class _Emitter:
             self.lines.append(f"{name} = {rhs}")
             self.numbering[rhs] = name
         return name
+
+    def matmul(self, a, b):
+        """a @ b; with ``fold_transposes`` a transposed operand goes into the product's
+        contraction instead (``B.mm_tn(u, b)`` = u^T b) so that it is never copied."""
+        if self.fold_transposes:
+            ta, tb = self.transpose_source.get(a), self.transpose_source.get(b)
+            if ta is not None and tb is not None:
+                return self.T(self.emit(f"{tb} @ {ta}"))
+            if ta is not None:
+                return self.emit(f"B.mm_tn({ta}, {b})")
+            if tb is not None:
+                return self.emit(f"B.mm_nt({a}, {tb})")
+        return self.emit(f"{a} @ {b}")
 
     def T(self, name):
         """The transpose of a computed matrix (a view; ``(M^T)^T`` is M)."""
@@ -433,7 +486,7 @@ class _Emitter:
             return self.param(M)
         if isinstance(M, MatMul):
             coeff, mats = M.as_coeff_matrices()
-            return self.scaled(coeff, self.chain(mats, env), env)
+            return self.chain(mats, env, coeff)
         if isinstance(M, MatAdd):
             return self.sum(M.args, env)
         if isinstance(M, Transpose):
@@ -486,7 +539,7 @@ class _Emitter:
                 c, rest = sympify(coeff).as_coeff_Mul()
                 if c.is_negative:
                     negative = True
-                    name = self.scaled(-c * rest, self.chain(mats, env), env)
+                    name = self.chain(mats, env, -c * rest)
                 else:
                     name = self.value(t, env)
             else:
@@ -544,7 +597,8 @@ class _Emitter:
                 if abs(k) <= _MAX_CHAIN_POWER:
                     out.extend(self.factors([base] * abs(k), env))
                 else:
-                    out.append(self.emit(f"B.matrix_power({self.value(F.base, env)}, {k})"))
+                    out.append(_Named(self.emit(f"B.matrix_power({self.value(F.base, env)}, "
+                                                f"{k})"), self.shape(F)))
             elif isinstance(F, Transpose) and isinstance(F.arg, (Inverse, KroneckerProduct,
                                                                  CommutationMatrix, DiagMatrix)):
                 out.extend(self.factors([transpose_of(F.arg)], env))
@@ -562,28 +616,85 @@ class _Emitter:
         return out
 
     def factor_shape(self, F):
-        if isinstance(F, _Op):
+        if isinstance(F, (_Op, _Named)):
             return F.shape
-        if isinstance(F, str):
-            return None
         return self.shape(F)
 
-    def chain(self, mats, env=None):
-        """F1 F2 ... Fk in the cheapest order for the concrete sizes (matrix-chain DP)."""
+    def chain(self, mats, env=None, coeff=S.One):
+        """c F1 F2 ... Fk in the cheapest order for the concrete sizes (matrix-chain DP)."""
+        if len(mats) == 2 and isinstance(mats[0], CommutationMatrix) \
+                and isinstance(mats[1], MatAdd) and coeff.is_Number \
+                and all(isinstance(_split(t)[1], KroneckerProduct) for t in mats[1].args):
+            # K (A ⊗ B + C ⊗ D) = K (A ⊗ B) + K (C ⊗ D): each formed in one pass
+            terms = [self.chain([mats[0], _split(t)[1]], env, coeff * _split(t)[0])
+                     for t in mats[1].args]
+            return self.emit(" + ".join(terms))
         factors = self.factors(mats, env)
         if not factors:
             n = self.dim(mats[0].shape[0]) if mats else 1
-            return self.emit(f"B.eye({n})")
-        if any(isinstance(F, str) for F in factors):
-            # a precomputed matrix power: multiply left to right
-            names = [F if isinstance(F, str) else self.operand(F, env) for F in factors]
-            return self.emit(" @ ".join(names))
+            return self.scaled(coeff, self.emit(f"B.eye({n})"), env)
+        factors = self.distribute_sums(factors, env)
+        fused = self.fused_kronecker(coeff, factors, env)
+        if fused is not None:
+            return fused
+        return self.scaled(coeff, self.multiply(factors, env), env)
+
+    def multiply(self, factors, env):
+        if len(factors) == 1:
+            return self.operand(factors[0], env)
         plan = _ChainPlan([self.factor_shape(F) for F in factors],
                           [F if isinstance(F, _Op) else None for F in factors])
         return self.build(plan, factors, 0, len(factors) - 1, env)
 
+    def distribute_sums(self, factors, env):
+        """(A + B C) W = A W + B (C W) when W is thin: the sum is never formed.
+
+        Applied to a sum followed by a product at most a quarter as wide as the sum is
+        tall, when some term of the sum is itself a product or structured (a sum of
+        plain matrices is cheaper to add than to multiply twice)."""
+        i = len(factors) - 2
+        while i >= 0:
+            F = factors[i]
+            if isinstance(F, MatAdd) and any(isinstance(t, (MatMul, KroneckerProduct, Inverse))
+                                             for t in F.args):
+                rows = self.shape(F)[0]
+                cols = self.factor_shape(factors[-1])[1]
+                if 4 * cols <= rows:
+                    W = self.multiply(factors[i + 1:], env)
+                    factors = factors[:i] + [_Named(self.apply_expr(F, W, env), (rows, cols))]
+            i -= 1
+        return factors
+
+    def fused_kronecker(self, coeff, factors, env):
+        """c (A ⊗ B) and c K (A ⊗ B), formed: one pass over the result, c on the smaller factor."""
+        if not factors or not isinstance(factors[-1], _Op) or factors[-1].kind != "kron" \
+                or len(factors[-1].args) != 2 or len(factors) > 2:
+            return None
+        kron = factors[-1]
+        (r1, c1, _), (r2, c2, _) = kron.parts
+        if len(factors) == 2:
+            K = factors[0]
+            if not (isinstance(K, _Op) and K.kind == "comm" and K.args == (r2, r1)):
+                return None
+        if not (coeff.is_Number or len(factors) == 2):
+            return None
+        A, Bk = (self.operand_of(a, env) for a in kron.args)
+        if coeff != 1:
+            if r1 * c1 <= r2 * c2:
+                A = self.scaled(coeff, A, env)
+            else:
+                Bk = self.scaled(coeff, Bk, env)
+        op = "comm_kron" if len(factors) == 2 else "kron"
+        return self.emit(f"B.{op}({A}, {Bk})")
+
+    def operand_of(self, M, env):
+        return self.emit(f"B.eye({self.dim(M.shape[0])})") if isinstance(M, Identity) \
+            else self.value(M, env)
+
     def operand(self, F, env):
         """A factor's value as a dense matrix (formed when structured)."""
+        if isinstance(F, _Named):
+            return F.name
         if not isinstance(F, _Op):
             return self.value(F, env)
         if F.kind == "inv":
@@ -644,14 +755,21 @@ class _Emitter:
             return self.apply_right(self.build(plan, factors, i, j - 1, env), factors[j], env)
         left = self.build(plan, factors, i, m, env)
         right = self.build(plan, factors, m + 1, j, env)
-        return self.emit(f"{left} @ {right}")
+        return self.matmul(left, right)
 
     # -- matvec mode: J v applied right to left ------------------------------------
     def apply_expr(self, E, W, env=None):
         """Code for E @ W without forming E: sums distributed, products applied right to left."""
         if isinstance(E, MatAdd):
-            return self.sum_names([self.apply_expr(t, W, env) for t in E.args
-                                   if not isinstance(t, ZeroMatrix)], self.shape(E)[0], W)
+            parts = []
+            for t in E.args:
+                if isinstance(t, ZeroMatrix):
+                    continue
+                c, rest = _split(t)
+                negative = bool(c.is_Number and c.is_negative)
+                parts.append((negative, self.apply_expr(MatMul(-c, rest) if negative else t,
+                                                        W, env)))
+            return self.sum_names(parts, self.shape(E)[0], W)
         if isinstance(E, ZeroMatrix):
             return self.emit(f"B.zeros({self.dim(E.rows)}, {W}.shape[1])")
         if isinstance(E, MatMul):
@@ -665,18 +783,25 @@ class _Emitter:
         for F in reversed(factors):
             if isinstance(F, _Op):
                 W = self.apply_left(F, W, env)
-            elif isinstance(F, str):
-                W = self.emit(f"{F} @ {W}")
+            elif isinstance(F, _Named):
+                W = self.matmul(F.name, W)
             elif isinstance(F, (MatAdd, MatMul)):
                 W = self.apply_expr(F, W, env)
             else:
-                W = self.emit(f"{self.value(F, env)} @ {W}")
+                W = self.matmul(self.value(F, env), W)
         return W
 
-    def sum_names(self, names, rows, W):
-        if not names:
+    def sum_names(self, parts, rows, W):
+        """The sum of (negative, name) parts, negatives subtracted."""
+        if not parts:
             return self.emit(f"B.zeros({rows}, {W}.shape[1])")
-        return self.emit(" + ".join(names)) if len(names) > 1 else names[0]
+        parts.sort(key=lambda p: p[0])
+        if len(parts) == 1 and not parts[0][0]:
+            return parts[0][1]
+        code = ("-" if parts[0][0] else "") + parts[0][1]
+        for negative, name in parts[1:]:
+            code += (" - " if negative else " + ") + name
+        return self.emit(code)
 
     # -- scalars --------------------------------------------------------------
     def scalar(self, s, env):
@@ -757,7 +882,7 @@ class _Emitter:
         if isinstance(M, MatMul):
             coeff, mats = M.as_coeff_matrices()
             factors = self.factors(mats, env)
-            if len(factors) >= 2 and not any(isinstance(F, str) for F in factors):
+            if len(factors) >= 2:
                 plan = _ChainPlan([self.factor_shape(F) for F in factors],
                                   [F if isinstance(F, _Op) else None for F in factors])
                 k = len(factors) - 1
@@ -765,7 +890,8 @@ class _Emitter:
                 if split is not None:
                     left = self.build(plan, factors, 0, split, env)
                     right = self.build(plan, factors, split + 1, k, env)
-                    return self.scaled(coeff, self.emit(f"B.sum({left} * {self.T(right)})"), env)
+                    return self.scaled(coeff, self.emit(f"B.trace_of_product({left}, {right})"),
+                                       env)
         return self.emit(f"B.trace({self.value(M, env)})")
 
 
@@ -1042,7 +1168,8 @@ class GeneratedFunction:
 
     def _generate(self, sizes):
         params = ", ".join(self.params.values())
-        emitter = _Emitter(sizes, self.params, matvec=self.matvec)
+        emitter = _Emitter(sizes, self.params, matvec=self.matvec,
+                           fold_transposes=self.backend == "jax")
         # the emitter recurses along the expression tree: deep networks need the room
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
