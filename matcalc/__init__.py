@@ -9,6 +9,7 @@
 """
 from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError,
                      UnsupportedError)
+from .commutation import CommutationMatrix
 from .expressions import Norm, logdet, norm, scalar, sigmoid
 from .gradient import Derivation, Step, derive, grad
 from .latex import derivation_latex, latex
@@ -18,22 +19,31 @@ from .structure import (declare, diagonal, invertible, orthogonal, positive, spd
 
 __version__ = "0.1.0"
 
-__all__ = ["grad", "derive", "Derivation", "Step", "UnsupportedError", "ShapeError",
-           "NonSquareMatrixError", "ParseError", "CatalogueError", "MatcalcError", "norm", "Norm",
-           "sigmoid", "scalar", "logdet", "latex", "derivation_latex", "init_printing", "symmetric", "spd", "invertible", "orthogonal",
+__all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "derivative_tensor",
+           "tensor_from_jacobian", "jacobian_from_tensor", "check", "check_jacobian",
+           "check_hessian", "latex", "derivation_latex", "init_printing",
+           "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
+           "CatalogueError", "MatcalcError", "norm", "Norm", "sigmoid", "scalar", "logdet",
+           "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of"]
 
 
+_LAZY = {  # name -> submodule; loaded on first use (the evaluator and the vec engine import numpy)
+    "check": "numeric", "check_jacobian": "numeric", "check_hessian": "numeric",
+    "jacobian": "jacobian", "hessian": "jacobian", "derivative_tensor": "jacobian",
+    "tensor_from_jacobian": "jacobian", "jacobian_from_tensor": "jacobian",
+    "Vec": "vec", "vec": "vec",
+}
+
+
 def __getattr__(name):
-    # the evaluator and the Jacobian/Hessian engine load on first use
-    if name in ("check", "check_jacobian", "check_hessian"):
-        from . import numeric
-        return getattr(numeric, name)
-    if name in ("jacobian", "hessian", "derivative_tensor"):
-        # bind the functions over the submodule attribute Python sets on import
-        import importlib
-        module = importlib.import_module(".jacobian", __name__)
-        for public in ("jacobian", "hessian", "derivative_tensor"):
-            globals()[public] = getattr(module, public)
-        return globals()[name]
-    raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
+    import importlib
+    for module_name in ("numeric", "jacobian", "vec"):
+        importlib.import_module(f".{module_name}", __name__)
+    # bind the functions over the submodule attributes Python set on import
+    # (matcalc.jacobian and matcalc.vec are functions, as DESIGN.md's API says)
+    for public, module_name in _LAZY.items():
+        globals()[public] = getattr(importlib.import_module(f".{module_name}", __name__), public)
+    return globals()[name]

@@ -14,11 +14,7 @@ CATALOGUE = ROOT / "identities"
 IDENTITIES = load_catalogue(CATALOGUE)
 
 #: entries that fail because of a matcalc engine bug, not a catalogue mistake
-KNOWN_ENGINE_BUGS = {
-    "ml-logistic-hessian": "matcalc.jacobian loses a chain-rule factor when differentiating "
-                           "a Hadamard product of nested elementwise functions, e.g. "
-                           "jacobian(exp(exp(x)) o exp(x), x) = 2 diag(exp(exp(x)) o exp(x))",
-}
+KNOWN_ENGINE_BUGS = {}  # fixed: ml-logistic-hessian (Hadamard product of nested elementwise functions)
 
 
 def _marks(identity):
