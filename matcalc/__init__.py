@@ -7,6 +7,7 @@
     >>> matcalc.grad(Trace((X*W - Y).T*(X*W - Y)), W)
     2*X.T*(X*W - Y)
 """
+from . import sympy_fixes  # noqa: F401  (a SymPy 1.14 workaround; see the module)
 from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError,
                      UnsupportedError)
 from .commutation import CommutationMatrix

@@ -26,7 +26,7 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 from sympy.strategies import chain, exhaust
 
-from .transpose import matadd, transpose_of
+from .transpose import matadd, matmul, transpose_of
 
 __all__ = ["simplify_result", "normalize", "expand_terms", "factor_terms", "canonical_form",
            "equal_forms"]
@@ -65,7 +65,7 @@ def inverse_of_product(e):
     if isinstance(e, Inverse) and isinstance(e.arg, MatMul):
         coeff, mats = e.arg.as_coeff_matrices()
         if all(m.shape[0] == m.shape[1] for m in mats) and (len(mats) > 1 or coeff != 1):
-            return MatMul(1 / coeff, *[Inverse(m) for m in reversed(mats)]).doit(deep=False)
+            return matmul(1 / coeff, *[Inverse(m) for m in reversed(mats)])
     return e
 
 
@@ -182,7 +182,7 @@ def _matmul_canonical(e):
     coeff, mats = e.as_coeff_matrices()
     if len(mats) == 1 and isinstance(mats[0], MatAdd):
         return e  # SymPy would distribute c (A + B); keep the factored form
-    return e.doit(deep=False)
+    return matmul(coeff, *mats)
 
 
 local_rewrite = exhaust(chain(push_transpose, trace_of_transpose, det_of_transpose,
@@ -264,7 +264,7 @@ def _canonical_monomial(coeff, factors):
     if len(factors) > 1 and all(tuple(f.shape) == (1, 1) for f in factors):
         factors = tuple(sorted(factors, key=default_sort_key))  # 1x1 matrices commute
     if len(factors) > 1:
-        merged = MatMul(*factors).doit(deep=False)
+        merged = matmul(*factors)
         extra, mats = merged.as_coeff_matrices() if isinstance(merged, MatMul) else (S.One, [merged])
         factors = tuple(m for m in mats if not isinstance(m, Identity))
         coeff = coeff * extra

@@ -9,7 +9,7 @@ this module pushes ``^T`` inward one construct at a time and touches nothing els
     (A ⊗ B)^T = A^T ⊗ B^T        φ(A)^T = φ(A^T)              S^T = S  (S symmetric)
     diag(v)^T = diag(v)          I^T = I, 0^T = 0, 1^T = 1    M^T = M  (M 1x1)
 """
-from sympy import Identity, Inverse, MatAdd, MatMul, MatPow
+from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, Mul, S
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
@@ -18,7 +18,36 @@ from sympy.matrices.expressions.matexpr import MatrixSymbol
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-__all__ = ["transpose_of", "matadd"]
+__all__ = ["transpose_of", "matadd", "matmul"]
+
+
+def matmul(*args):
+    """A MatMul canonicalized by SymPy on its matrix factors only.
+
+    Scalar coefficients are kept aside and never handed to SymPy's canonicalizer,
+    whose ``is_zero`` queries on scalars such as ``tanh(log det(M))`` crash inside
+    SymPy's assumption system ("Mix of Matrix and Scalar symbols").
+    """
+    scalars, mats = [], []
+    for a in args:
+        if isinstance(a, MatMul):
+            c, ms = a.as_coeff_matrices()
+            scalars.append(c)
+            mats.extend(ms)
+        elif getattr(a, "is_Matrix", False):
+            mats.append(a)
+        else:
+            scalars.append(a)
+    coeff = Mul(*scalars)
+    if len(mats) > 1:
+        core = MatMul(*mats).doit(deep=False)
+        extra, mats = core.as_coeff_matrices() if isinstance(core, MatMul) else (S.One, [core])
+        coeff = coeff * extra
+    if any(isinstance(m, ZeroMatrix) for m in mats) or coeff == 0:
+        return ZeroMatrix(mats[0].shape[0], mats[-1].shape[1])
+    if coeff == 1:
+        return mats[0] if len(mats) == 1 else MatMul(*mats)
+    return MatMul(coeff, *mats)
 
 
 def matadd(*terms):
@@ -46,7 +75,7 @@ def transpose_of(M):
         return own if own is not None else Transpose(M)
     if isinstance(M, MatMul):
         coeff, mats = M.as_coeff_matrices()
-        return MatMul(coeff, *[transpose_of(m) for m in reversed(mats)]).doit(deep=False)
+        return matmul(coeff, *[transpose_of(m) for m in reversed(mats)])
     if isinstance(M, MatAdd):
         return matadd(*[transpose_of(a) for a in M.args])
     if isinstance(M, Inverse):

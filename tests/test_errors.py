@@ -78,3 +78,12 @@ def test_sympy_q_assumptions_are_read():
 def test_scalar_of_non_one_by_one_is_rejected():
     with pytest.raises(ValueError, match="1x1 matrix expression.*shape"):
         matcalc.scalar(X)
+
+
+def test_scalar_functions_of_determinants_print_and_differentiate():
+    # SymPy 1.14 raised "Mix of Matrix and Scalar symbols" printing this result
+    from sympy import tanh
+    I = Identity(n)
+    f = tanh(log(Determinant(3 * I + X * X.T)))
+    G = assert_gradient(f, X)
+    assert "tanh" in str(G)

@@ -26,6 +26,11 @@ def test_random_gradient_matches_finite_differences(f):
         return
     assert G.shape == X.shape
     report = matcalc.check(f, X, G, points=2, rtol=1e-5)
+    if not report.passed and not report.reliable:
+        # finite differences could neither confirm nor refute (e.g. tanh saturated at
+        # this point): the oracle abstains, which is not a pass; counted and printed
+        OUTCOMES["finite differences unreliable"] += 1
+        return
     assert report.passed, f"f = {f}\ngrad = {G}\n{report}"
     OUTCOMES["correct"] += 1
 
