@@ -306,12 +306,13 @@ class _Differentiator:
         self._memo = {}
 
     def depends(self, expr):
-        if not isinstance(expr, Expr) and not is_matrix(expr):
-            return False
+        """Does ``expr`` contain the variable?  Bottom-up, memoised per node."""
         hit = self._depends.get(expr)
         if hit is None:
-            hit = self._depends[expr] = expr.has(self.variable)
+            hit = self._depends[expr] = expr == self.variable or any(
+                self.depends(a) for a in expr.args)
         return hit
+
 
     def zero(self, expr):
         return ZeroMatrix(*expr.shape) if is_matrix(expr) else S.Zero

@@ -35,16 +35,28 @@ def gradient_terms(df, dX):
     """The gradient contributions G_i with df = sum_i tr(G_i^T dX), df scalar."""
     if df == 0:
         return []
+    _CONTAINS.clear()
     return list(_scalar_terms(df, S.One, dX))
 
 
 def matrix_cotangent_terms(L, G, dX):
     """Contributions G_i with <G, L> = sum_i <G_i, dX>, L matrix and linear in dX."""
+    _CONTAINS.clear()
     return list(_matrix_terms(L, G, dX))
 
 
+#: (node, dX) -> does the node contain dX; a pure function, memoised, cleared per call
+_CONTAINS = {}
+
+
 def _has(expr, dX):
-    return expr.has(dX)
+    """``expr.has(dX)``, bottom-up and memoised: each distinct node is visited once
+    (``Basic.has`` walks every subtree again, quadratic in the nesting depth)."""
+    key = (expr, dX)
+    hit = _CONTAINS.get(key)
+    if hit is None:
+        hit = _CONTAINS[key] = expr == dX or any(_has(a, dX) for a in expr.args)
+    return hit
 
 
 def _scalar_terms(s, coeff, dX):

@@ -164,6 +164,31 @@ def _is_scalar_power(M):
     return isinstance(M, MatPow) and tuple(M.shape) == (1, 1) and not M.exp.is_integer
 
 
+def absorb_sign(e):
+    """-A diag(σ² - σ) B = A diag(σ - σ²) B: a negative coefficient absorbed by an
+    elementwise difference (the form a reader expects of σ'(z) = σ - σ²)."""
+    if isinstance(e, MatMul):
+        coeff, mats = e.as_coeff_matrices()
+        if coeff.is_Number and coeff < 0:
+            for i, m in enumerate(mats):
+                flipped = _negated_elementwise(m)
+                if flipped is not None:
+                    return _product(-coeff, [*mats[:i], flipped, *mats[i + 1:]])
+    return e
+
+
+def _negated_elementwise(M):
+    if isinstance(M, DiagMatrix):
+        inner = _negated_elementwise(M.args[0])
+        return None if inner is None else DiagMatrix(inner)
+    if isinstance(M, ElementwiseApplyFunction) and isinstance(M.function, Lambda):
+        (var,), body = M.function.variables, M.function.expr
+        negative = sum(1 for t in body.args if t.could_extract_minus_sign())
+        if body.is_Add and 2 * negative >= len(body.args):
+            return ElementwiseApplyFunction(Lambda(var, -body), M.expr)
+    return None
+
+
 def canonicalize_node(e):
     """SymPy's own canonical MatMul/MatAdd: identities out, powers merged, U U^{-1} = I;
     Hadamard factors in a fixed order (∘ commutes)."""
@@ -188,7 +213,7 @@ def _matmul_canonical(e):
 local_rewrite = exhaust(chain(push_transpose, trace_of_transpose, det_of_transpose,
                               inverse_of_product, inverse_of_power, hadamard_scalars, hadamard_ones,
                               diagonal_ignores_transpose, diagonal_of_diag, canonical_lambda,
-                              orthogonal_cancel, scalar_powers_of_one_by_one,
+                              orthogonal_cancel, scalar_powers_of_one_by_one, absorb_sign,
                               canonicalize_node))
 
 

@@ -45,7 +45,7 @@ from .commutation import CommutationMatrix
 from .errors import UnsupportedError
 from .expressions import scalar
 from .identify import gradient_terms
-from .simplify import factor_terms, simplify_result
+from .simplify import absorb_sign, factor_terms, simplify_result
 from .transpose import matadd, transpose_of
 
 __all__ = ["Vec", "vec", "vec_jacobian", "scalar_jacobian", "simplify_jacobian"]
@@ -299,7 +299,7 @@ def simplify_jacobian(J, max_terms=64):
     if not terms:
         return ZeroMatrix(*J.shape)
     result = factor_terms(sorted(terms, key=lambda t: default_sort_key(t[1])), J.shape)
-    return _merge_kronecker_sums(result)
+    return absorb_sign(_merge_kronecker_sums(result))
 
 
 def _monomials(J, limit):
