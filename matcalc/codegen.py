@@ -159,6 +159,18 @@ class _Ops:
     def minimum(self, a, b):
         return self.lib.minimum(self.asarray(a), self.asarray(b))
 
+    def solve(self, A, B):
+        return self.lib.linalg.solve(A, B)
+
+    def inv(self, A):
+        return self.lib.linalg.inv(A)
+
+    def det(self, A):
+        return self.lib.linalg.det(A)
+
+    def matrix_power(self, A, k):
+        return self.lib.linalg.matrix_power(A, k)
+
     def logabsdet(self, A):
         return self.lib.linalg.slogdet(A)[1]
 
@@ -192,21 +204,9 @@ class _NumPyOps(_Ops):
     def permute(self, T, axes):
         return self.lib.transpose(T, axes)
 
-    def solve(self, A, B):
-        return self.lib.linalg.solve(A, B)
-
-    def inv(self, A):
-        return self.lib.linalg.inv(A)
-
-    def det(self, A):
-        return self.lib.linalg.det(A)
-
     def logdet(self, A):
         s, value = self.lib.linalg.slogdet(A)
         return value if s > 0 else self.lib.nan
-
-    def matrix_power(self, A, k):
-        return self.lib.linalg.matrix_power(A, k)
 
     def sigmoid(self, x):
         # exp(-log(1 + exp(-x))): no overflow for large |x|
@@ -289,20 +289,8 @@ class _TorchOps(_Ops):
     def permute(self, T, axes):
         return T.permute(*axes)
 
-    def solve(self, A, B):
-        return self.lib.linalg.solve(A, B)
-
-    def inv(self, A):
-        return self.lib.linalg.inv(A)
-
-    def det(self, A):
-        return self.lib.linalg.det(A)
-
     def logdet(self, A):
         return self.lib.logdet(A)
-
-    def matrix_power(self, A, k):
-        return self.lib.linalg.matrix_power(A, k)
 
     def sigmoid(self, x):
         return self.lib.sigmoid(x)
