@@ -1,0 +1,542 @@
+"""Hypothesis strategies for the random-expression campaign: shape-aware expressions.
+
+Where ``strategies.py`` draws n x n expressions of one square X, this grammar
+builds an expression of any requested shape over the dimensions n, m and 1,
+so rectangular variables (Y: n x m), vectors (x: n x 1), row and 1x1
+intermediate results, outer products and Kronecker products of a column and
+a row all occur. Every construct of the design's list appears:
+
+    products (2 and 3 factors), sums, differences, numeric and symbolic
+    coefficients, scalar-function coefficients, transposes, well-conditioned
+    inverses, integer and negative matrix powers, Hadamard products and powers
+    (also -1, 1/2, -1/2 of positive arguments), elementwise functions (sin,
+    cos, tanh, sigmoid, exp, log, abs, a polynomial Lambda), DiagMatrix,
+    DiagonalOf, Identity shifts, Kronecker products; scalars from traces,
+    1x1 forms, norms, log-determinants, determinants, traces of Kronecker
+    products, entry sums, and scalar functions of all of these.
+
+Inverses and logarithms only ever see arguments that are well conditioned or
+positive at the evaluator's points (``3 I + M M^T``, ``1 + M∘M``, X ~ I + noise),
+so a mismatch is the engine's, not the draw's. Depth goes up to 5; the
+variable occurs several times in most draws.
+
+``problems(kind)`` draws a whole test problem (function, variable, options);
+``outcome_of(problem)`` runs the engine and the oracle on it and classifies
+the result as correct / unsupported / mismatch / unreliable / crash / timeout.
+"""
+import signal
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from hypothesis import reject, strategies as st
+from sympy import (Abs, Determinant, Identity, Integer, Inverse, KroneckerProduct, Lambda,
+                   MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational, Symbol, Trace,
+                   Transpose, cos, exp, log, sin, sqrt, srepr, symbols, tanh)
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+import matcalc
+from matcalc import norm, orthogonal, scalar, sigmoid, spd
+
+n, m = symbols("n m", integer=True, positive=True)
+ONE = Integer(1)
+DIMS = (n, m, ONE)
+lam = symbols("lambda", positive=True)
+t = Symbol("t", real=True)
+
+#: the variables, by kind (names never used by a constant)
+VARIABLES = {
+    "square": MatrixSymbol("X", n, n),
+    "rect": MatrixSymbol("Y", n, m),
+    "vector": MatrixSymbol("x", n, 1),
+    "spd": spd("S", n),
+}
+
+#: constants by shape; other shapes are reached through transposes
+CONSTANTS = {
+    (n, n): [MatrixSymbol("A", n, n), MatrixSymbol("B", n, n), spd("P", n), orthogonal("Q", n)],
+    (m, m): [MatrixSymbol("M", m, m)],
+    (n, m): [MatrixSymbol("C", n, m), MatrixSymbol("D", n, m)],
+    (m, n): [MatrixSymbol("R", m, n)],
+    (n, 1): [MatrixSymbol("a", n, 1), MatrixSymbol("b", n, 1)],
+    (m, 1): [MatrixSymbol("c", m, 1)],
+}
+#: a fixed concrete matrix for Kronecker wraps of a matrix-valued F
+KRON_CONSTANT = MatrixSymbol("K", 2, 3)
+
+COEFFS = [Rational(1, 2), 2, -1, Rational(-3, 2), lam]
+ELEMENTWISE = ["sin", "cos", "tanh", "sigmoid", "exp", "log", "abs", "poly"]
+
+
+#: hypothesis favours the first element of a sampled list: not a leaf, 1 time in 5
+LEAF_CHANCE = [False, False, False, False, True]
+
+
+def _dims(var):
+    """The dimensions, the variable's first (so that products reach it more often)."""
+    first = [d for d in var.shape if d != ONE] + [d for d in var.shape if d == ONE]
+    return tuple(dict.fromkeys(first + list(DIMS)))
+
+
+def _square(shape):
+    return shape[0] == shape[1]
+
+
+def _I(r):
+    return Identity(r)
+
+
+def spd_shift(M):
+    """3 I + M M^T: symmetric positive definite, condition number (3 + |M|^2)/3."""
+    r = M.shape[0]
+    return MatAdd(MatMul(3, _I(r)), MatMul(M, Transpose(M)))
+
+
+def positive_shift(M):
+    """1 + M∘M entrywise: every entry at least 1."""
+    return MatAdd(OneMatrix(*M.shape), HadamardPower(M, 2))
+
+
+def _constants(shape):
+    """Constant leaves of ``shape``: symbols, transposed symbols, I, a matrix of ones."""
+    out = list(CONSTANTS.get(shape, []))
+    out += [Transpose(c) for c in CONSTANTS.get((shape[1], shape[0]), []) if shape[0] != shape[1]]
+    if _square(shape) and shape[0] != 1:
+        out.append(_I(shape[0]))
+    if not out or shape == (ONE, ONE):
+        out.append(OneMatrix(*shape))
+    return out
+
+
+def _reaching(shape, var):
+    """Small products of ``shape`` that contain the variable: X, X^T, X K, K X, X^T K, K X^T."""
+    r, c = shape
+    p, q = var.shape
+    out = []
+    if (p, q) == shape:
+        out += [var] * 3
+    if (q, p) == shape:
+        out += [Transpose(var)] * (1 if p == q else 3)
+    if p == r and q != c:
+        out += [MatMul(var, k) for k in _constants((q, c))[:2]]
+    if q == c and p != r:
+        out += [MatMul(k, var) for k in _constants((r, p))[:2]]
+    if q == r and p != c:
+        out += [MatMul(Transpose(var), k) for k in _constants((p, c))[:1]]
+    if p == c and q != r:
+        out += [MatMul(k, Transpose(var)) for k in _constants((r, q))[:1]]
+    return out
+
+
+def _leaves(shape, var):
+    """Leaves of ``shape``: the variable (or a small product reaching it) first, and
+    twice as likely as a constant."""
+    reaching = _reaching(shape, var)
+    constants = _constants(shape)
+    return reaching * max(1, (2 * len(constants)) // max(len(reaching), 1)) + constants
+
+
+def _built(build):
+    """Run a composite body; a draw SymPy refuses to construct is rejected, not an error
+    (``Abs(tr(M))`` runs SymPy's sign simplification, which fails on some arguments)."""
+    def body(draw, *args):
+        try:
+            return build(draw, *args)
+        except Exception:  # noqa: BLE001 -- any SymPy constructor failure (or a nested reject)
+            reject()
+    body.__name__ = build.__name__
+    body.__doc__ = build.__doc__
+    return st.composite(body)
+
+
+@_built
+def matrices(draw, shape, depth, var):
+    """An expression of ``shape`` (dims among n, m, 1), in ``var`` most of the time."""
+    shape = tuple(shape)
+    if depth <= 0 or draw(st.sampled_from(LEAF_CHANCE)):
+        return draw(st.sampled_from(_leaves(shape, var)))
+    r, c = shape
+    kinds = ["mul", "mul", "mul3", "add", "sub", "coeff", "scalar-coeff", "transpose",
+             "hadamard", "hpower", "hpower-positive", "elementwise", "elementwise", "kron-outer"]
+    if _square(shape):
+        kinds += ["inverse", "power", "negpower", "identity-shift"]
+        if r != 1:
+            kinds += ["diag", "diag-of-diagonal"]
+        if var.shape[0] == var.shape[1] == r:
+            kinds += ["inverse-of-variable"]
+    if c == 1 and r != 1:
+        kinds += ["diagonal-of"]
+    kind = draw(st.sampled_from(kinds))
+    sub = lambda s=shape: draw(matrices(s, depth - 1, var))
+    inner = lambda: draw(st.sampled_from(_dims(var)))
+    if kind == "mul":
+        k = inner()
+        return MatMul(sub((r, k)), sub((k, c)))
+    if kind == "mul3":
+        k, l = inner(), inner()
+        return MatMul(sub((r, k)), sub((k, l)), sub((l, c)))
+    if kind == "add":
+        return MatAdd(sub(), sub())
+    if kind == "sub":
+        return MatAdd(sub(), MatMul(-1, sub()))
+    if kind == "coeff":
+        return MatMul(draw(st.sampled_from(COEFFS)), sub())
+    if kind == "scalar-coeff":
+        return MatMul(draw(scalars(max(depth - 2, 0), var)), sub())
+    if kind == "transpose":
+        return Transpose(sub((c, r)))
+    if kind == "hadamard":
+        return HadamardProduct(sub(), sub())
+    if kind == "hpower":
+        return HadamardPower(sub(), draw(st.sampled_from([2, 3])))
+    if kind == "hpower-positive":
+        p = draw(st.sampled_from([-1, Rational(1, 2), Rational(-1, 2)]))
+        return HadamardPower(positive_shift(sub()), p)
+    if kind == "elementwise":
+        return elementwise(draw(st.sampled_from(ELEMENTWISE)), sub())
+    if kind == "kron-outer":  # a column ⊗ a row is their outer product
+        return KroneckerProduct(sub((r, ONE)), sub((ONE, c)))
+    if kind == "inverse":
+        return Inverse(spd_shift(sub((r, inner()))))
+    if kind == "inverse-of-variable":
+        A, B = CONSTANTS[(n, n)][:2]
+        return Inverse(draw(st.sampled_from([var, MatMul(var, A), MatAdd(MatMul(A, var), B),
+                                             MatAdd(var, A), Transpose(var)])))
+    if kind == "power":
+        return MatPow(sub(), draw(st.sampled_from([2, 3])))
+    if kind == "negpower":
+        return MatPow(spd_shift(sub((r, inner()))), draw(st.sampled_from([-1, -2])))
+    if kind == "identity-shift":
+        return MatAdd(_I(r), sub())
+    if kind == "diag":
+        return DiagMatrix(sub((r, ONE)))
+    if kind == "diag-of-diagonal":
+        return DiagMatrix(DiagonalOf(sub()))
+    return DiagonalOf(sub((r, r)))
+
+
+def elementwise(name, M):
+    """``name`` applied entrywise to M (arguments kept in the function's safe range)."""
+    if name == "exp":
+        return MatMul(Rational(1, 4), M).applyfunc(exp)
+    if name == "log":
+        return positive_shift(M).applyfunc(log)
+    if name == "poly":
+        return M.applyfunc(Lambda(t, t ** 3 / 3 + t))
+    func = {"sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "abs": Abs}[name]
+    return M.applyfunc(func)
+
+
+SCALAR_FUNCTIONS = {
+    "sin": sin, "tanh": tanh, "sigmoid": sigmoid, "cube": lambda s: s ** 3,
+    "log1p2": lambda s: log(1 + s ** 2), "sqrt1p2": lambda s: sqrt(1 + s ** 2),
+    "exp-tanh": lambda s: exp(tanh(s)), "abs": Abs,
+}
+
+
+@_built
+def scalars(draw, depth, var):
+    """A scalar expression in ``var``."""
+    shapes = [(n, n), (m, m)]
+    any_shape = st.sampled_from([tuple(var.shape), (n, n), (n, m), (m, n), (n, ONE), (ONE, n),
+                                 (m, ONE)])
+    sub_depth = max(depth - 1, 0)
+    kinds = ["trace", "trace", "form", "form", "norm2", "norm", "logdet", "det",
+             "kron-trace", "entry-sum", "lambda"]
+    if var.shape[0] == var.shape[1] and var.shape[0] != 1:
+        kinds.append("logdet-variable")
+    if depth > 1:
+        kinds += ["add", "add", "mul", "quotient", "power", "function", "function"]
+    kind = draw(st.sampled_from(kinds))
+    mat = lambda s: draw(matrices(s, sub_depth, var))
+    if kind == "trace":
+        return Trace(mat(draw(st.sampled_from(shapes))))
+    if kind == "form":
+        return scalar(mat((ONE, ONE)))
+    if kind == "norm2":
+        return norm(mat(draw(any_shape))) ** 2
+    if kind == "norm":
+        M = mat(draw(any_shape))
+        return norm(MatAdd(M, OneMatrix(*M.shape)))
+    if kind == "logdet":
+        r = draw(st.sampled_from([n, m]))
+        return log(Determinant(spd_shift(mat((r, draw(st.sampled_from(_dims(var))))))))
+    if kind == "logdet-variable":
+        A = CONSTANTS[(n, n)][0]
+        return log(Determinant(draw(st.sampled_from([var, MatAdd(var, A), MatMul(A, var)]))))
+    if kind == "det":
+        r = draw(st.sampled_from([n, m]))
+        return Determinant(MatAdd(MatMul(2, _I(r)), MatMul(Rational(1, 4), mat((r, r)))))
+    if kind == "kron-trace":
+        return Trace(KroneckerProduct(mat(draw(st.sampled_from(shapes))),
+                                      mat(draw(st.sampled_from(shapes)))))
+    if kind == "entry-sum":
+        r, c = draw(any_shape)
+        return scalar(MatMul(OneMatrix(ONE, r), mat((r, c)), OneMatrix(c, ONE)))
+    if kind == "lambda":
+        return lam * draw(scalars(sub_depth, var))
+    s1 = draw(scalars(depth - 1, var))
+    if kind == "function":
+        return SCALAR_FUNCTIONS[draw(st.sampled_from(sorted(SCALAR_FUNCTIONS)))](s1)
+    if kind == "power":
+        return (1 + s1 ** 2) ** Rational(3, 2)
+    s2 = draw(scalars(depth - 1, var))
+    if kind == "add":
+        return s1 + s2
+    if kind == "mul":
+        return s1 * s2
+    return s1 / (1 + s2 ** 2)
+
+
+# --------------------------------------------------------------------------
+# whole problems
+# --------------------------------------------------------------------------
+@dataclass
+class Problem:
+    """One random test problem: ``kind`` (gradient / jacobian / hessian), the function,
+    the variable and the options passed to the engine and the oracle."""
+    kind: str
+    f: object
+    var: object
+    options: dict = field(default_factory=dict)
+
+    def reproducer(self):
+        """Python code that rebuilds the problem and runs the engine on it."""
+        call = {"gradient": "matcalc.grad", "jacobian": "matcalc.jacobian.jacobian",
+                "hessian": "matcalc.jacobian.hessian"}[self.kind]
+        opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return (REPRODUCER_IMPORTS + f"f = {srepr(self.f)}\nX = {srepr(self.var)}\n"
+                f"print({call}(f, X{opts}))")
+
+    def __str__(self):
+        opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return f"{self.kind}({text(self.f, 10**6)}, {self.var}{opts})"
+
+
+REPRODUCER_IMPORTS = """\
+from sympy import *
+from sympy.core.symbol import Str
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from matcalc.expressions import *
+from matcalc.structure import StructuredMatrixSymbol
+import matcalc
+import matcalc.jacobian
+"""
+
+VARIABLE_KINDS = ("square", "rect", "square", "vector", "spd")
+
+
+def _mostly_in(draw, f, var):
+    """Keep one function in twenty that does not contain the variable (its derivative
+    is a correctly shaped zero); reject the others."""
+    if not f.has(var) and draw(st.sampled_from([True] * 19 + [False])):
+        reject()
+
+
+@st.composite
+def gradient_problems(draw, max_depth=5):
+    """A scalar f (or a 1x1 matrix expression) and a variable, with layout/structure options."""
+    var = VARIABLES[draw(st.sampled_from(VARIABLE_KINDS))]
+    depth = draw(st.integers(1, max_depth))
+    if draw(st.integers(0, 5)) == 0:
+        f = draw(matrices((ONE, ONE), depth, var))
+    else:
+        f = draw(scalars(depth, var))
+    _mostly_in(draw, f, var)
+    options = {}
+    if var.shape[0] == var.shape[1] and draw(st.integers(0, 3)) == 0:
+        options["structure"] = draw(st.sampled_from(["symmetric", "symmetric-elementwise"]))
+    elif draw(st.integers(0, 5)) == 0:
+        options["layout"] = "numerator"
+    return Problem("gradient", f, var, options)
+
+
+F_SHAPES = [(n, n), (n, n), (n, m), (m, n), (n, ONE), (ONE, n), (m, ONE), (m, m), (ONE, ONE)]
+
+
+@st.composite
+def jacobian_problems(draw, max_depth=4):
+    """A matrix-valued F (any shape, sometimes wrapped in a Kronecker product with a
+    concrete 2 x 3 matrix) and a variable."""
+    var = VARIABLES[draw(st.sampled_from(VARIABLE_KINDS))]
+    shape = draw(st.sampled_from(F_SHAPES))
+    F = draw(matrices(shape, draw(st.integers(1, max_depth)), var))
+    _mostly_in(draw, F, var)
+    wrap = draw(st.sampled_from(["plain"] * 6 + ["kron-left", "kron-right"]))
+    if wrap == "kron-left":
+        F = KroneckerProduct(KRON_CONSTANT, F)
+    elif wrap == "kron-right":
+        F = KroneckerProduct(F, KRON_CONSTANT)
+    options = {"layout": "denominator"} if draw(st.integers(0, 7)) == 0 else {}
+    return Problem("jacobian", F, var, options)
+
+
+@st.composite
+def hessian_problems(draw, max_depth=3):
+    """A scalar f and a variable (square, rectangular, vector or SPD)."""
+    var = VARIABLES[draw(st.sampled_from(VARIABLE_KINDS))]
+    f = draw(scalars(draw(st.integers(1, max_depth)), var))
+    _mostly_in(draw, f, var)
+    return Problem("hessian", f, var)
+
+
+STRATEGIES = {"gradient": gradient_problems, "jacobian": jacobian_problems,
+              "hessian": hessian_problems}
+
+
+# --------------------------------------------------------------------------
+# running one problem
+# --------------------------------------------------------------------------
+OUTCOMES = ("correct", "unsupported", "mismatch", "symmetric-only", "unreliable", "crash",
+            "timeout")
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds):
+    """Raise ``_Timeout`` after ``seconds`` (SIGALRM; main thread only; 0 = no limit).
+
+    Nests: an outer limit keeps running (and fires) after an inner one ends."""
+    if not seconds or not hasattr(signal, "setitimer"):
+        yield
+        return
+    import time
+
+    def expire(signum, frame):
+        raise _Timeout()
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    if outer and outer < seconds:  # the outer limit comes first: keep it
+        signal.setitimer(signal.ITIMER_REAL, outer)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            left = outer - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+def derive(problem):
+    """The engine's answer to ``problem``, in the oracle's (numerator-free) layout."""
+    # the submodule, imported explicitly: a first ``matcalc.jacobian`` attribute
+    # access recurses in matcalc.__getattr__ (see test_bad_input.py)
+    from matcalc.jacobian import hessian, jacobian
+    from matcalc.transpose import transpose_of
+    if problem.kind == "gradient":
+        return matcalc.grad(problem.f, problem.var, **problem.options)
+    if problem.kind == "jacobian":
+        J = jacobian(problem.f, problem.var, **problem.options)
+        return transpose_of(J) if problem.options.get("layout") == "denominator" else J
+    return hessian(problem.f, problem.var)
+
+
+def expected_shape(problem):
+    p, q = problem.var.shape
+    if problem.kind == "gradient":
+        return (q, p) if problem.options.get("layout") == "numerator" else (p, q)
+    if problem.kind == "hessian":
+        return (p * q, p * q)
+    r, s = problem.f.shape
+    return (r * s, p * q)
+
+
+def judge(problem, result, points=2, rtol=1e-5, structure=None):
+    """The oracle's report on ``result`` (Jacobians and Hessians: on symmetric
+    directions only when ``structure="symmetric"``)."""
+    from matcalc.numeric import check, check_hessian, check_jacobian
+    if problem.kind == "gradient":
+        return check(problem.f, problem.var, result, points=points, rtol=rtol, **problem.options)
+    if problem.kind == "jacobian":
+        return check_jacobian(problem.f, problem.var, result, points=points, rtol=rtol,
+                              structure=structure)
+    return check_hessian(problem.f, problem.var, result, points=points, rtol=rtol,
+                         structure=structure)
+
+
+def _symmetric_variable(problem):
+    from matcalc.structure import is_symmetric
+    return problem.kind != "gradient" and is_symmetric(problem.var)
+
+
+def _same_shape(shape, expected):
+    from sympy import expand, sympify
+    return len(shape) == 2 and all(expand(sympify(a) - sympify(b)) == 0
+                                   for a, b in zip(shape, expected))
+
+
+def _where(exc, frames=12):
+    """The innermost ``frames`` frames of an exception's traceback (file:line function)."""
+    import traceback
+    stack = traceback.extract_tb(exc.__traceback__)[-frames:]
+    return "\n".join(f"  {f.filename.rsplit('/', 2)[-1]}:{f.lineno} {f.name}" for f in stack)
+
+
+def text(expr, limit=600):
+    """``str(expr)``, or its ``srepr`` when SymPy's printer fails on it or takes over 10 s
+    (its precedence test negates products, a deep ``doit``, which can explode)."""
+    try:
+        with time_limit(10):
+            out = str(expr)
+    except (Exception, _Timeout) as exc:
+        out = f"<str failed: {type(exc).__name__}> {srepr(expr)}"
+    return out if len(out) <= limit else out[:limit] + " ..."
+
+
+def outcome_of(problem, points=2, rtol=1e-5, timeout=0):
+    """``(outcome, detail)``: outcome one of ``OUTCOMES``.
+
+    correct: the oracle confirms the engine; unsupported: the engine raised
+    UnsupportedError (an honest refusal); mismatch: the oracle reliably refutes
+    the engine, or the result has the wrong shape; symmetric-only: a Jacobian or
+    Hessian w.r.t. a symmetric variable that the oracle refutes as an
+    unconstrained derivative but confirms on symmetric directions; unreliable: the oracle could
+    neither confirm nor refute (finite differences did not settle, or f could
+    not be evaluated at any drawn point); crash: the engine raised anything
+    else; timeout: the engine and oracle together took longer than ``timeout`` s.
+    """
+    try:
+        with time_limit(timeout):
+            try:
+                result = derive(problem)
+            except matcalc.UnsupportedError as exc:
+                return "unsupported", str(exc).splitlines()[0][:200]
+            except _Timeout:
+                raise
+            except Exception as exc:  # anything else from the engine is a bug
+                return "crash", f"{type(exc).__name__}: {str(exc)[:300]}\n{_where(exc, 4)}"
+            shape = tuple(result.shape) if isinstance(result, MatrixExpr) else (ONE, ONE)
+            if not _same_shape(shape, expected_shape(problem)):
+                return "mismatch", (f"result {text(result)} has shape {shape}, expected "
+                                    f"{expected_shape(problem)}")
+            try:
+                report = judge(problem, result, points=points, rtol=rtol)
+            except _Timeout:
+                raise
+            except Exception as exc:  # the oracle (or its printer) failed on a valid claim
+                return "crash", (f"oracle: {type(exc).__name__}: {str(exc)[:300]}\n"
+                                 f"result {text(result)}")
+    except _Timeout as exc:
+        return "timeout", f"over {timeout} s, interrupted in\n{_where(exc)}"
+    if report.passed:
+        return "correct", ""
+    if report.reliable and _symmetric_variable(problem):
+        try:
+            with time_limit(timeout):
+                symmetric = judge(problem, result, points=points, rtol=rtol,
+                                  structure="symmetric")
+        except _Timeout:
+            return "timeout", f"over {timeout} s"
+        if symmetric.passed:
+            return "symmetric-only", f"result {text(result)}\n{report}"
+    if not report.reliable:
+        return "unreliable", f"result {text(result)}\n{report}"
+    return "mismatch", f"result {text(result)}\n{report}"
