@@ -121,8 +121,13 @@ def d_hadamard_power(U, d):
 
 
 def d_kronecker(U, d):
-    """d(U ⊗ V) = dU ⊗ V + U ⊗ dV."""
+    """d(U ⊗ V) = dU ⊗ V + U ⊗ dV;  a column ⊗ a row is their outer product u v^T."""
     args = list(U.args)
+    if len(args) == 2:
+        column = next((a for a in args if a.shape[1] == 1), None)
+        row = next((a for a in args if a.shape[0] == 1 and a is not column), None)
+        if column is not None and row is not None:
+            return d(MatMul(column, row))
     return MatAdd(*[KroneckerProduct(*args[:i], d(a), *args[i + 1:])
                     for i, a in enumerate(args) if depends(a, d)])
 

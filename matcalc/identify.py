@@ -154,6 +154,9 @@ def _kronecker_terms(L, G, dX):
     A, B = L.args
     coeff, M = _split_coeff(G)
     if isinstance(M, Identity):
+        if A.shape[0] != A.shape[1] or B.shape[0] != B.shape[1]:
+            raise UnsupportedError(f"the trace of the Kronecker product {L} of non-square factors",
+                                   "tr(A ⊗ B) = tr A tr B needs square A and B")
         C, D = Identity(A.shape[0]), Identity(B.shape[0])
     elif isinstance(M, KroneckerProduct) and len(M.args) == 2 and M.args[0].shape == A.shape:
         C, D = M.args

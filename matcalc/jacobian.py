@@ -28,6 +28,7 @@ from .commutation import CommutationMatrix
 from .differential import as_scalar, differential
 from .expressions import DifferentialSymbol, scalar
 from .gradient import grad
+from .simplify import normalize
 from .transpose import transpose_of
 from .vec import Vec, scalar_jacobian, simplify_jacobian, vec, vec_jacobian
 
@@ -67,9 +68,14 @@ def hessian(f, X):
     if not _is_scalar(f):
         raise ValueError(f"hessian needs a scalar function; {f} has shape "
                          f"{f.shape[0]} x {f.shape[1]} (use jacobian)")
-    G = grad(as_scalar(f), X)
-    dX = DifferentialSymbol.of(X)
-    H = vec_jacobian(differential(G, X), dX)
+    # the gradient is differentiated as an unconstrained function of X: a structured
+    # (e.g. symmetric) X would let grad simplify X^T to X first, which changes the
+    # gradient off the structure and so its derivative in non-symmetric directions
+    plain = MatrixSymbol(X.name, *X.shape)
+    G = grad(as_scalar(f).xreplace({X: plain}), plain)
+    H = vec_jacobian(differential(G, plain), DifferentialSymbol.of(plain))
+    if plain != X:
+        H = simplify_jacobian(normalize(H.xreplace({plain: X})))
     return restore(H)
 
 

@@ -99,9 +99,11 @@ def diagonal_ignores_transpose(e):
     if isinstance(e, DiagonalOf) and isinstance(e.args[0], Transpose):
         return DiagonalOf(e.args[0].arg)
     if isinstance(e, HadamardProduct) and len(e.args) == 2 and any(isinstance(a, Identity) for a in e.args):
-        other = next(a for a in e.args if not isinstance(a, Identity))
-        if isinstance(other, Transpose):
-            return HadamardProduct(other.arg, Identity(other.shape[0]))
+        others = [a for a in e.args if not isinstance(a, Identity)]
+        if not others:
+            return e.args[0]  # I ∘ I = I
+        if isinstance(others[0], Transpose):
+            return HadamardProduct(others[0].arg, Identity(others[0].shape[0]))
     return e
 
 
