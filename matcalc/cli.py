@@ -17,12 +17,11 @@ import argparse
 import json
 import re
 import sys
-import time
 import traceback
 
-from sympy import Add, Function, Lambda, Mul, Number, Pow, Symbol
+from sympy import Add, Function, Lambda, Mul, Number, Pow
 from sympy.matrices.expressions.matexpr import MatrixExpr
-from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from .errors import CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError, \

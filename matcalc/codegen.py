@@ -35,10 +35,10 @@ import math
 import sys
 from functools import reduce
 
-from sympy import (Abs, Add, Basic, Determinant, Dummy, Heaviside, Identity, Integer, Inverse,
+from sympy import (Abs, Add, Basic, Determinant, Dummy, Identity, Integer, Inverse,
                    Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Max, Min, Mul, Pow, S, Symbol,
-                   Trace, log, sign, sympify)
-from sympy.core.function import AppliedUndef, FunctionClass
+                   Trace, log, sympify)
+from sympy.core.function import AppliedUndef
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
@@ -57,7 +57,7 @@ except ImportError:  # the Jacobian engine not installed: no commutation matrice
     def commutation_permutation(m, n):
         return [(r // n) + (r % n) * m for r in range(m * n)]
 from .errors import ShapeError, UnsupportedError
-from .expressions import Norm, sigmoid
+from .expressions import Norm
 from .transpose import matadd, transpose_of
 
 __all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",

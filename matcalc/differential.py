@@ -10,8 +10,8 @@ records every rule application as a step).
 A construct without a rule raises ``UnsupportedError`` naming it: nothing ever
 falls through to zero.
 """
-from sympy import (Abs, Add, Derivative, Determinant, Expr, Function, Identity, Integer,
-                   Inverse, MatAdd, MatMul, MatPow, Mul, Pow, S, Subs, Trace, log, sign)
+from sympy import (Abs, Add, Derivative, Determinant, Function, Identity, Inverse, MatAdd,
+                   MatMul, MatPow, Mul, Pow, S, Subs, Trace, log, sign)
 from sympy.concrete.summations import Sum
 from sympy.core.function import AppliedUndef
 from sympy.tensor.indexed import Indexed
@@ -20,7 +20,7 @@ from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, Diag
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr, MatrixSymbol
-from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
+from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from .errors import UnsupportedError

@@ -7,7 +7,7 @@
 """
 from dataclasses import dataclass, field
 
-from sympy import Derivative, Identity, MatAdd, MatMul, Rational, S, Symbol, Trace, sympify
+from sympy import Derivative, Identity, MatAdd, MatMul, Rational, Symbol, Trace, sympify
 from sympy.matrices.expressions.hadamard import HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 from sympy.matrices.expressions.special import ZeroMatrix

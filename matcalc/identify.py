@@ -21,7 +21,7 @@ from sympy import Add, Identity, MatAdd, MatMul, Mul, S, Trace
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 from sympy.matrices.expressions.hadamard import HadamardProduct
 from sympy.matrices.expressions.kronecker import KroneckerProduct
-from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 

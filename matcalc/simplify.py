@@ -16,7 +16,7 @@ Three stages, each a plain function:
 """
 from collections import Counter
 
-from sympy import (Add, Basic, Dummy, Lambda, default_sort_key, preorder_traversal, Determinant, Identity, Integer, Inverse, MatAdd, MatMul, MatPow,
+from sympy import (Add, Basic, Dummy, Lambda, default_sort_key, preorder_traversal, Determinant, Identity, Inverse, MatAdd, MatMul, MatPow,
                    Mul, Rational, S, Trace, igcd, ilcm)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf

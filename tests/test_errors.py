@@ -1,7 +1,7 @@
 """Honest failure: every construct without a rule raises UnsupportedError naming it;
 bad arguments raise a specific error with a message that says what is wrong."""
 import pytest
-from sympy import (Function, Identity, KroneckerProduct, MatPow, MatrixSymbol, Max, OneMatrix, Q,
+from sympy import (Function, Identity, KroneckerProduct, MatPow, MatrixSymbol, Max, Q,
                    Trace, assuming, conjugate, exp, floor, log, Determinant, symbols)
 from sympy.matrices.expressions.adjoint import Adjoint
 

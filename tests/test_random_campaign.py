@@ -18,9 +18,8 @@ from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatAdd, MatMul, MatrixSymbol, Trace,
-                   log, preorder_traversal, symbols)
-from sympy.matrices.expressions.kronecker import KroneckerProduct as Kron
+from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatrixSymbol, Trace,
+                   log, symbols)
 
 import matcalc
 import strategies as square_grammar
