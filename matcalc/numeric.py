@@ -23,7 +23,8 @@ from functools import lru_cache, wraps
 
 import numpy as np
 import sympy
-from sympy import Basic, MatrixSymbol, Symbol, sympify
+from sympy import Basic, MatrixSymbol, Symbol
+from sympy import sympify as _sympy_sympify
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
@@ -55,6 +56,17 @@ DIRECTIONS = 8
 #: redraws of a point whose values are not finite before giving up
 REDRAWS = 5
 STRUCTURE_OPTIONS = (None, "general", "symmetric", "symmetric-elementwise")
+
+
+def sympify(value):
+    """SymPy's ``sympify`` in strict mode: numbers and SymPy objects only.
+
+    Never text: a string given to SymPy's default ``sympify`` is parsed with
+    ``eval``; the evaluator refuses it (use ``matcalc.parse`` for text)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"matcalc.numeric does not evaluate text ({value[:40]!r}); build the "
+                        "expression with SymPy or matcalc.parse(text).expr")
+    return _sympy_sympify(value, strict=True)
 
 
 # --------------------------------------------------------------------------
@@ -709,6 +721,8 @@ CONDITION_WARNING = 1e6
 UNRELIABLE_REDRAWS = 2
 #: f "visibly changes" over a step when it moves by this many times its roundoff noise
 VISIBLE_CHANGE = 1e6
+#: the claim's own evaluation error is taken as this many times cond * eps
+EVALUATION_ERROR = 100.0
 #: a settled sweep stops early when the claim misses it by this many times rtol
 CLEAR_FAILURE = 1e3
 #: a difference below this many times the roundoff noise of f / step^order is noise
@@ -770,8 +784,10 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     informative estimates measures, by its spread u, how far they can be trusted:
 
     - pass: a pair agreeing within rtol, the claim agreeing with it within rtol;
-    - fail: the claim misses the best pair by more than rtol and by more than
-      ``FAIL_MARGIN`` times its spread (the estimates vary, but not that much);
+    - fail: the claim misses the best pair by more than rtol, by more than
+      ``FAIL_MARGIN`` times its spread (the estimates vary, but not that much), and by
+      more than the accuracy ``EVALUATION_ERROR * cond * eps`` to which a claim
+      involving an inverse of condition ``cond`` can be evaluated at all;
       or every estimate is at noise level and the claim is far above it;
     - zero: every estimate and the claim are at noise level, and either f itself is
       zero up to roundoff (a cancellation such as tr(AX) - tr(XA)) or, for a second
@@ -818,6 +834,10 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     extra = {"sweep": [[m, misses[m][0]] for m, _ in estimates], "condition": cond}
     if where is not None and cond > CONDITION_WARNING:
         extra["ill_conditioned"] = str(where)
+    # what the claim and f can be evaluated to at this point: solving with a matrix of
+    # condition cond loses up to cond * eps; a smaller miss may be nobody's error
+    accuracy = max(rtol, EVALUATION_ERROR * cond * np.finfo(float).eps)
+    extra["accuracy"] = accuracy
     for spread, m in sorted(p for p in pairs if p[0] <= rtol):
         if misses[m][0] <= rtol:
             extra.update(step=m, spread=spread)
@@ -825,7 +845,7 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     if pairs:
         spread, m = min(pairs)
         extra.update(step=m, spread=spread)
-        if misses[m][0] > rtol and misses[m][0] > FAIL_MARGIN * spread:
+        if misses[m][0] > accuracy and misses[m][0] > FAIL_MARGIN * spread:
             return "fail", *misses[m], extra
     else:
         m = estimates[0][0]
@@ -833,7 +853,8 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     large = [(k, R) for k, R in estimates if k >= 1.0]
     if large and all(_magnitude(R) <= noise(k) for k, R in large):
         extra["noise_level"] = True
-        if _magnitude(claim) > FAIL_MARGIN * max(noise(k) for k, _ in large):
+        if not informative and _magnitude(claim) > FAIL_MARGIN * max(noise(k) for k, _ in large):
+            # no step shows anything above noise, yet the claim is far above it
             return "fail", *misses[m], extra
         if (_magnitude(claim) <= noise(max(k for k, _ in large))
                 and (noise.f_size <= NOISE_FACTOR * noise.amplitude()
@@ -861,8 +882,9 @@ def _settles_clearly(estimates, claim, rtol, noise):
 class _NoiseFloor:
     """``floor(multiplier)``: the size below which a finite difference of ``order`` at
     ``step * multiplier * rms(X)`` is indistinguishable from the roundoff noise of the
-    function. The noise amplitude is the larger of 4 eps |f| and the change of f
-    between points a relative 1e-13 apart (which catches cancellation inside f)."""
+    function. The noise amplitude is the larger of 4 eps |f| and the second difference
+    of f over points a relative 1e-13 apart (which catches cancellation inside f, and
+    is blind to f's first-order change, however large)."""
 
     def __init__(self, probe, order, step):
         self.probe, self.order, self.step = probe, order, step
@@ -875,7 +897,11 @@ class _NoiseFloor:
             with np.errstate(all="ignore"):
                 base = probe(probe.x0)
                 V = random_directions(probe.x0.shape, 4, 0x5EED)
-                jitter = [probe(probe.x0 + 1e-13 * probe.scale * v) - base for v in V]
+                # f(x + dv) + f(x - dv) - 2 f(x): roundoff, without the (possibly
+                # huge) first-order change of f
+                d = 1e-13 * probe.scale
+                jitter = [(probe(probe.x0 + d * v) + probe(probe.x0 - d * v) - 2 * base) / 2
+                          for v in V]
             self.f_size = _magnitude(base) if _all_finite(base) else math.inf
             self._amplitude = max([4 * np.finfo(float).eps * self.f_size]
                                   + [_magnitude(d) for d in jitter if _all_finite(d)])
@@ -898,6 +924,12 @@ class _NoiseFloor:
 
 def _unreliable_reason(extra, rtol):
     spread = extra.get("spread", math.inf)
+    accuracy = extra.get("accuracy", rtol)
+    if spread <= rtol < accuracy:
+        return (f"the finite differences settled, but with condition number "
+                f"{extra['condition']:.2g} (of {extra.get('ill_conditioned', 'an inverse')}) the "
+                f"claim itself can only be evaluated to about {accuracy:.2g} (rtol {rtol:g}), so "
+                f"it can be neither confirmed nor refuted")
     if math.isfinite(spread):
         text = (f"finite differences did not settle: estimates at neighbouring steps agree "
                 f"only to {spread:.2g} (rtol {rtol:g})")
