@@ -35,9 +35,10 @@ import math
 import sys
 from functools import reduce
 
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy import (Abs, Add, Basic, Determinant, Dummy, Identity, Integer, Inverse,
                    Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Max, Min, Mul, Pow, S, Symbol,
-                   Trace, log, sympify)
+                   Trace, log)
 from sympy.core.function import AppliedUndef
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -420,7 +421,7 @@ class _Emitter:
         return out
 
     def dim(self, d):
-        value = sympify(d).xreplace(self.sizes)
+        value = _sympify(d).xreplace(self.sizes)
         if not value.is_Integer:
             raise ValueError(f"no concrete size for the dimension {d}")
         return int(value)
@@ -524,7 +525,7 @@ class _Emitter:
             negative = False
             if isinstance(t, MatMul):
                 coeff, mats = t.as_coeff_matrices()
-                c, rest = sympify(coeff).as_coeff_Mul()
+                c, rest = _sympify(coeff).as_coeff_Mul()
                 if c.is_negative:
                     negative = True
                     name = self.chain(mats, env, -c * rest)
@@ -995,7 +996,7 @@ def _dimension_symbols(exprs):
         for node in preorder_traversal(e):
             if isinstance(node, MatrixExpr):
                 for d in node.shape:
-                    dims |= sympify(d).free_symbols
+                    dims |= _sympify(d).free_symbols
     return dims
 
 
@@ -1044,7 +1045,7 @@ class GeneratedFunction:
     def __init__(self, exprs, backend="numpy", jit=None, single=True, matvec=False, args=()):
         self.ops = backend_ops(backend)
         self.backend = backend
-        self.exprs = [sympify(e) for e in exprs]
+        self.exprs = [_sympify(e) for e in exprs]
         self.single = single
         self.matvec = matvec
         self.matvec_symbol = None
@@ -1055,7 +1056,7 @@ class GeneratedFunction:
             self.matvec_symbol = MatrixSymbol("_matvec_v", self.exprs[0].shape[1],
                                               self.matvec_cols)
         # ``args``: more expressions whose symbols are accepted as arguments (and give sizes)
-        self.matrices, self.scalars, self.dims = _arguments(self.exprs + [sympify(a) for a in args])
+        self.matrices, self.scalars, self.dims = _arguments(self.exprs + [_sympify(a) for a in args])
         symbols = self.matrices + self.scalars
         self.arg_names = [s.name for s in symbols]
         self.params = {_param_key(s): f"_a{k}" for k, s in enumerate(symbols)}
@@ -1138,7 +1139,7 @@ class GeneratedFunction:
         for s in self.matrices:
             shape = []
             for d in s.shape:
-                e = sympify(d).xreplace(sub)
+                e = _sympify(d).xreplace(sub)
                 shape.append(int(e) if e.is_Integer else None)
             out.append(tuple(shape))
         return out
@@ -1219,7 +1220,7 @@ class GeneratedFunction:
 
     @staticmethod
     def dim_of(d, sizes):
-        return int(sympify(d).xreplace({k: Integer(v) for k, v in sizes.items()}))
+        return int(_sympify(d).xreplace({k: Integer(v) for k, v in sizes.items()}))
 
     def __repr__(self):
         what = "matvec of " if self.matvec else ""
@@ -1251,7 +1252,7 @@ def codegen(result, backend="numpy", jit=None, matvec=False, args=()):
     if not exprs:
         raise ValueError("codegen needs at least one expression")
     for e in exprs:
-        e = sympify(e)
+        e = _sympify(e)
         if not isinstance(e, Basic):
             raise TypeError(f"codegen needs SymPy expressions, got {type(e).__name__}")
     cls = _MatvecFunction if matvec else GeneratedFunction
@@ -1269,7 +1270,7 @@ def lambdify_grad(f, X, backend="numpy", with_value=False, jit=None, **grad_opti
     from .gradient import grad
     G = grad(f, X, **grad_options)
     if with_value:
-        return codegen([as_scalar(sympify(f)), G], backend=backend, jit=jit, args=(X,))
+        return codegen([as_scalar(_sympify(f)), G], backend=backend, jit=jit, args=(X,))
     return codegen(G, backend=backend, jit=jit, args=(f, X))
 
 
@@ -1287,7 +1288,7 @@ class HessianVectorProduct:
         from .simplify import simplify_result
         self.X = X
         self.method = method
-        taken = {s.name for s in sympify(f).free_symbols}
+        taken = {s.name for s in _sympify(f).free_symbols}
         name = "V"
         while name in taken:
             name = "_" + name
@@ -1303,7 +1304,7 @@ class HessianVectorProduct:
             self.function = codegen(self.expr, backend=backend, jit=jit, args=(f, X, self.V))
         elif method == "kronecker":
             from .jacobian import hessian
-            self.expr = hessian(as_scalar(sympify(f)), X)
+            self.expr = hessian(as_scalar(_sympify(f)), X)
             self.function = codegen(self.expr, backend=backend, jit=jit, matvec=True,
                                     args=(f, X))
         else:

@@ -12,7 +12,8 @@ Identities (Magnus & Neudecker, ch. 3, sec. 7):
     vec(A ⊗ B) = (I_n ⊗ K_{q,m} ⊗ I_p)(vec A ⊗ vec B)
     det K_{m,n} = (-1)^{m n (m-1)(n-1)/4}       tr K_{m,n} = 1 + gcd(m-1, n-1)
 """
-from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd, sympify
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 __all__ = ["CommutationMatrix", "commutation_permutation"]
@@ -35,7 +36,7 @@ class CommutationMatrix(MatrixExpr):
     is_commutative = False
 
     def __new__(cls, m, n):
-        m, n = sympify(m), sympify(n)
+        m, n = _sympify(m), _sympify(n)
         for d in (m, n):
             if d.is_integer is False or d.is_positive is False:
                 raise ValueError(f"CommutationMatrix needs positive integer sizes, got {m}, {n}")
@@ -56,7 +57,7 @@ class CommutationMatrix(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):
         m, n = self.m, self.n
-        i, j = sympify(i), sympify(j)
+        i, j = _sympify(i), _sympify(j)
         if all(a.is_Integer for a in (i, j, m, n)):
             return Integer(1) if int(j) == commutation_permutation(m, n)[int(i)] else Integer(0)
         return KroneckerDelta(j, floor(i / n) + Mod(i, n) * m)

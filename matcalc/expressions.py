@@ -3,7 +3,8 @@
 Each one is a plain SymPy expression class that knows how to print itself
 (str, LaTeX, NumPy code), so results containing them stay ordinary SymPy objects.
 """
-from sympy import Basic, Expr, Function, Integer, MatrixSymbol, exp, sympify
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy import Basic, Expr, Function, Integer, MatrixSymbol, exp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 __all__ = ["Norm", "norm", "sigmoid", "scalar", "ScalarElement", "logdet", "DifferentialSymbol",
@@ -23,7 +24,7 @@ class Norm(Expr):
     is_finite = True
 
     def __new__(cls, arg):
-        arg = sympify(arg)
+        arg = _sympify(arg)
         if not isinstance(arg, MatrixExpr):
             raise TypeError(f"norm() needs a matrix expression, got {arg!r}")
         return Expr.__new__(cls, arg)
@@ -102,7 +103,7 @@ def scalar(M):
     SymPy's own ``M[0, 0]`` expands a product into an index sum; this keeps
     ``x.T*A*x`` readable and differentiable by matcalc.
     """
-    M = sympify(M)
+    M = _sympify(M)
     if not isinstance(M, MatrixExpr):
         return M
     if M.shape != (1, 1):
@@ -142,7 +143,7 @@ class Differential(MatrixExpr):
     """The unevaluated differential ``d(U)`` of a matrix expression (derivation steps)."""
 
     def __new__(cls, arg):
-        return Basic.__new__(cls, sympify(arg))
+        return Basic.__new__(cls, _sympify(arg))
 
     @property
     def arg(self):
@@ -165,7 +166,7 @@ class ScalarDifferential(Expr):
     is_commutative = True
 
     def __new__(cls, arg):
-        return Expr.__new__(cls, sympify(arg))
+        return Expr.__new__(cls, _sympify(arg))
 
     @property
     def arg(self):

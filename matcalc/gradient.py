@@ -7,7 +7,8 @@
 """
 from dataclasses import dataclass, field
 
-from sympy import Derivative, Identity, MatAdd, MatMul, Rational, Symbol, Trace, sympify
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy import Derivative, Identity, MatAdd, MatMul, Rational, Symbol, Trace
 from sympy.matrices.expressions.hadamard import HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 from sympy.matrices.expressions.special import ZeroMatrix
@@ -71,7 +72,10 @@ def _validate(f, X, layout, structure):
         raise ValueError(f"structure must be one of {GRADIENT_STRUCTURES}, got {structure!r}")
     if structure is not None and X.shape[0] != X.shape[1]:
         raise ValueError(f"structure={structure!r} needs a square variable, {X} is {X.shape[0]} x {X.shape[1]}")
-    f = sympify(f)
+    if isinstance(f, str):
+        raise TypeError("the function must be a SymPy expression, not text; parse text with "
+                        "matcalc.parse.parse(text), which never evaluates it")
+    f = _sympify(f)
     if isinstance(f, MatrixExpr) and tuple(f.shape) != (1, 1):
         raise ValueError(f"grad needs a scalar function; {f} has shape {f.shape[0]} x {f.shape[1]}"
                          " (use matcalc.jacobian for matrix-valued functions)")

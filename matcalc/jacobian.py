@@ -19,8 +19,9 @@ import sys
 import types
 
 import numpy as np
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy import (Derivative, Identity, ImmutableDenseNDimArray, Integer, MatMul, MatrixSymbol,
-                   S, Symbol, sympify)
+                   S, Symbol)
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
@@ -93,14 +94,14 @@ def derivative_tensor(F, X, sizes=None):
     ``tensor_from_jacobian``; SymPy's own ``diff(Matrix, Matrix)`` orders
     the indices (k, l, i, j) instead: ``permutedims(T, (2, 3, 0, 1))``.
     """
-    F = sympify(F)
+    F = _sympify(F)
     J = jacobian(F, X)
     if isinstance(X, Symbol) and not isinstance(X, MatrixSymbol):
         x_shape = (1, 1)
     else:
         x_shape = X.shape
     f_shape = F.shape if isinstance(F, MatrixExpr) else (1, 1)
-    subs = {sympify(k): Integer(v) for k, v in (sizes or {}).items()}
+    subs = {_sympify(k): Integer(v) for k, v in (sizes or {}).items()}
     f_shape = tuple(_concrete(d, subs) for d in f_shape)
     x_shape = tuple(_concrete(d, subs) for d in x_shape)
     J = J.xreplace(subs) if subs else J
@@ -109,7 +110,7 @@ def derivative_tensor(F, X, sizes=None):
 
 
 def _concrete(d, subs):
-    d = sympify(d).xreplace(subs)
+    d = _sympify(d).xreplace(subs)
     if not d.is_Integer:
         raise ValueError(f"derivative_tensor needs concrete sizes; give sizes={{{d}: ...}}")
     return int(d)
@@ -161,7 +162,10 @@ def _is_scalar(F):
 
 def _prepare(F, X):
     """(F, X, restore): a scalar ``Symbol`` X becomes the 1 x 1 variable X[0, 0]."""
-    F = sympify(F)
+    if isinstance(F, str):
+        raise TypeError("the function must be a SymPy expression, not text; parse text with "
+                        "matcalc.parse.parse(text), which never evaluates it")
+    F = _sympify(F)
     if F.has(Derivative):
         raise ValueError(f"the function contains an unevaluated Derivative: {F}")
     if isinstance(X, MatrixSymbol):

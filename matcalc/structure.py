@@ -5,7 +5,8 @@ A structure travels with the symbol itself (a ``StructuredMatrixSymbol`` is a
 never leaks between unrelated expressions, and is seen by simplification
 (``S.T -> S``, ``Q^{-1} -> Q^T``) and by the evaluator's random draws.
 """
-from sympy import Basic, MatrixSymbol, sympify
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy import Basic, MatrixSymbol
 from sympy.core.symbol import Str
 from sympy.assumptions import Q, ask, global_assumptions
 from sympy.matrices.exceptions import NonSquareMatrixError
@@ -35,7 +36,7 @@ class StructuredMatrixSymbol(MatrixSymbol):
         if structure not in STRUCTURES:
             raise ValueError(f"unknown structure {structure!r} for {name}; "
                              f"choose one of {', '.join(sorted(STRUCTURES))}")
-        n, m = sympify(n), sympify(m)
+        n, m = _sympify(n), _sympify(m)
         if structure in _SQUARE and (n - m) != 0:
             raise NonSquareMatrixError(f"{structure} matrix {name} must be square, got {n} x {m}")
         base = MatrixSymbol(name, n, m)  # validates name and dimensions

@@ -30,8 +30,9 @@ collected and common factors pulled out):
 from collections import Counter
 from functools import lru_cache
 
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy import (Basic, Identity, Integer, Lambda, MatAdd, MatMul, Mod, S, Transpose, cancel,
-                   default_sort_key, Dummy, expand, factor, floor, sympify)
+                   default_sort_key, Dummy, expand, factor, floor)
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 from sympy.matrices.expressions.hadamard import HadamardProduct
@@ -63,7 +64,7 @@ class Vec(MatrixExpr):
     """
 
     def __new__(cls, M):
-        M = sympify(M)
+        M = _sympify(M)
         if not isinstance(M, (MatrixExpr, MatrixBase)):
             raise TypeError(f"vec() needs a matrix expression, got {M!r}")
         return Basic.__new__(cls, M)
@@ -79,8 +80,8 @@ class Vec(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):
         rows = self.arg.shape[0]
-        i = sympify(i)
-        if i.is_Integer and sympify(rows).is_Integer:
+        i = _sympify(i)
+        if i.is_Integer and _sympify(rows).is_Integer:
             return self.arg[int(i) % int(rows), int(i) // int(rows)]
         return self.arg[Mod(i, rows), floor(i / rows)]
 
@@ -164,7 +165,7 @@ def _simplified(M):
 
 
 def _same(a, b):
-    a, b = sympify(a), sympify(b)
+    a, b = _sympify(a), _sympify(b)
     return a == b or expand(a - b) == 0
 
 

@@ -8,10 +8,9 @@ canary string that sets a flag if it is ever evaluated is handed to every entry
 point that takes user input; the flag must stay down.
 
 SymPy's default ``sympify`` parses a string with ``eval``; ``sympify(x,
-strict=True)`` refuses strings. The public API functions that still call the
-default ``sympify`` on their arguments are listed in ``REACHES_TEXT`` and pinned
-by strict-xfail canary tests (an engine bug: ``matcalc.grad("<python code>", X)``
-runs the code).
+strict=True)`` (``_sympify``) refuses strings; the package uses only the strict
+form, and a canary test hands text to every public entry point (this was a bug:
+``matcalc.grad("<python code>", X)`` ran the code).
 """
 import builtins
 import io
@@ -57,22 +56,9 @@ ALLOWED = {
 }
 #: every other call in numeric.py is numeric.sympify, the strict wrapper
 STRICT_WRAPPER_FILES = {"numeric.py"}
-#: public entry points that still pass their arguments to SymPy's default sympify
-REACHES_TEXT = {
-    ("gradient.py", "sympify(f)"): "grad/derive: f",
-    ("jacobian.py", "sympify(F)"): "jacobian/hessian/derivative_tensor: F",
-    ("jacobian.py", "sympify(k)"): "derivative_tensor: the keys of sizes=",
-    ("structure.py", "sympify(n)"): "symmetric/spd/...: the sizes",
-    ("structure.py", "sympify(m)"): "symmetric/spd/...: the sizes",
-    ("commutation.py", "sympify(m)"): "CommutationMatrix(m, n)",
-    ("commutation.py", "sympify(n)"): "CommutationMatrix(m, n)",
-    ("expressions.py", "sympify(arg)"): "Norm, Differential, ScalarDifferential",
-    ("expressions.py", "sympify(M)"): "scalar(M)",
-    ("vec.py", "sympify(M)"): "Vec(M)",
-    ("codegen.py", "sympify(a)"): "codegen(args=...)",
-    ("codegen.py", "sympify(e)"): "codegen(result)",
-    ("codegen.py", "sympify(f)"): "lambdify_grad / hessian_vector_product: f",
-}
+#: public entry points that pass their arguments to SymPy's default sympify: none any more
+#: (the package calls ``_sympify``, SymPy's strict form, which refuses strings)
+REACHES_TEXT = {}
 
 
 def _calls(path):
@@ -196,12 +182,6 @@ def test_text_is_never_evaluated_by_the_catalogue(canary, tmp_path):
     lambda c: matcalc.norm(c),
     lambda c: matcalc.scalar(c),
 ], ids=["grad", "derive", "jacobian", "hessian", "symmetric", "norm", "scalar"])
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: public functions pass their arguments to SymPy's default sympify, which "
-    "evaluates a string with eval: matcalc.grad(\"__import__('os').system('echo PWNED') or 1\", X) "
-    "prints PWNED (also derive, jacobian, hessian, symmetric/spd sizes, norm, scalar, "
-    "CommutationMatrix, Vec, codegen); use sympify(x, strict=True) or refuse str "
-    "(see REACHES_TEXT)"))
 def test_text_is_never_evaluated_by_the_engine(engine_canary, entry):
     _swallow(lambda: entry(engine_canary))
     assert not builtins.__dict__.get("MATCALC_CANARY", False), "evaluated"
