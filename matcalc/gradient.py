@@ -16,6 +16,7 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from .differential import as_scalar, differential, differential_steps
 from .expressions import DifferentialSymbol
 from .identify import gradient_terms
+from .shapes import check_shapes
 from .simplify import simplify_result
 from .transpose import transpose_of
 
@@ -81,6 +82,7 @@ def _validate(f, X, layout, structure):
                          " (use matcalc.jacobian for matrix-valued functions)")
     if f.has(Derivative):
         raise ValueError(f"the function contains an unevaluated Derivative: {f}")
+    check_shapes(f)
     return as_scalar(f)
 
 

@@ -29,6 +29,7 @@ from .commutation import CommutationMatrix
 from .differential import as_scalar, differential
 from .expressions import DifferentialSymbol, scalar
 from .gradient import grad
+from .shapes import check_shapes
 from .simplify import normalize
 from .transpose import transpose_of
 from .vec import Vec, scalar_jacobian, simplify_jacobian, vec, vec_jacobian
@@ -168,6 +169,7 @@ def _prepare(F, X):
     F = _sympify(F)
     if F.has(Derivative):
         raise ValueError(f"the function contains an unevaluated Derivative: {F}")
+    check_shapes(F)
     if isinstance(X, MatrixSymbol):
         return F, X, lambda J: J
     if isinstance(X, Symbol):

@@ -112,22 +112,15 @@ def test_check_rejects_wrong_claims_and_points():
     assert not report.passed and "no points" in report.reason
 
 
-# -- non-square and mismatched shapes the engine should refuse --------------------------------
+# -- non-square and mismatched shapes the engine refuses --------------------------------------
 # SymPy validates shapes only when they are concrete: Trace(Y) of a symbolic n x m Y and
-# X + Y of n x n and n x m are built without complaint, and the engine answers.
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: matcalc.grad(Trace(Y), Y) for Y = MatrixSymbol('Y', n, m) returns I "
-    "(shape n x n, not Y's n x m) instead of raising NonSquareMatrixError: SymPy builds "
-    "Trace/Determinant/Inverse/MatPow of a symbolic non-square matrix without a check, and "
-    "the engine does not check either (also grad(log(det(Y)), Y) -> Y^-T, m x n)"))
+# X + Y of n x n and n x m are built without complaint; matcalc.shapes refuses them (this was
+# a bug: the engine answered I).
 def test_trace_of_a_non_square_variable_is_refused():
     with pytest.raises((NonSquareMatrixError, ShapeError), match="square"):
         matcalc.grad(Trace(Y), Y)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: matcalc.grad(Trace(MatAdd(X, Y)), X) with X n x n and Y n x m returns I "
-    "instead of raising ShapeError (SymPy's MatAdd accepts symbolic shapes that differ)"))
 def test_sum_of_mismatched_shapes_is_refused():
     with pytest.raises(ShapeError):
         matcalc.grad(Trace(MatAdd(X, Y)), X)
