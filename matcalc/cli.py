@@ -621,12 +621,18 @@ def main(argv=None, stdout=None, stderr=None):
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     parser = build_parser()
+    # the parser accepts nesting up to 200 levels; SymPy's printers and rebuilders recurse
+    # several frames per level, more than Python's default limit of 1000
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
     try:
         try:
             args = parser.parse_args(_protect_expressions(argv))
         except SystemExit as exc:  # --help / --version printed by argparse
             return int(exc.code or 0)
         return args.handler(args, out, err)
+    except RecursionError:
+        err.write(_error_line("the expression is nested too deeply to process") + "\n")
     except UsageError as exc:
         err.write(_error_line(exc) + "\n")
     except ParseError as exc:
@@ -649,6 +655,8 @@ def main(argv=None, stdout=None, stderr=None):
         err.write(f"{PROG}: internal error: this is a bug in matcalc; please report it with "
                   f"the command line and the traceback above\n")
         return EXIT_INTERNAL
+    finally:
+        sys.setrecursionlimit(limit)
     return EXIT_USAGE
 
 

@@ -373,12 +373,6 @@ def test_negation_chains_collapse():
     "sin(" * 199 + "tr(X)" + ")" * 199,
     "tr(" + "inv(" * 198 + "X" + ")" * 198 + ")",
 ], ids=["sines", "inverses"])
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: input the parser accepts (nesting just under its limit of 200) crashes later: "
-    "`python -m matcalc grad \"sin(sin(...tr(X)...))\" --wrt X` with 199 sines exits 3 with a "
-    "RecursionError traceback from the CLI's TextPrinter (cli.py parenthesize), and "
-    "`grad \"tr(inv(inv(...X...)))\"` with 198 inverses from simplify.normalize's walk; "
-    "expected exit 2 and one line (or a result)"))
 def test_cli_input_just_under_the_parser_depth_limit_does_not_crash(depth_text):
     code, out, err = run_cli("grad", depth_text, "--wrt", "X")
     assert code in (0, 2) and "Traceback" not in err
