@@ -323,6 +323,38 @@ def _rename(symbols):
     return mapping
 
 
+def _substitute(expr, mapping):
+    """``expr.xreplace(mapping)`` without letting functions re-evaluate their arguments.
+
+    Rebuilding runs constructors, and ``Abs(u)`` re-simplifies ``u``: it pushes
+    ``(S D)^T`` to ``D^T S`` for a symmetric S -- the same value at a symmetric point,
+    but another function of an unconstrained S, whose finite differences would judge a
+    different function than the one given. Applied functions are therefore rebuilt
+    with ``evaluate=False``; every other node as ``xreplace`` does."""
+    memo = {}
+
+    def walk(node):
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if node in mapping:
+            out = mapping[node]
+        elif not isinstance(node, Basic) or not node.args:
+            out = node
+        else:
+            args = [walk(a) for a in node.args]
+            if all(new is old for new, old in zip(args, node.args)):
+                out = node
+            elif isinstance(node, sympy.Function):
+                out = node.func(*args, evaluate=False)
+            else:
+                out = node.func(*args)
+        memo[key] = out
+        return out
+
+    return walk(expr)
+
+
 def _compile_with_symbols(symbols, expr):
     """Compile ``expr`` (concrete sizes) as a function of ``symbols`` in order.
 
@@ -332,7 +364,7 @@ def _compile_with_symbols(symbols, expr):
     """
     mapping = _rename(symbols)
     args = tuple(mapping[s] for s in symbols)
-    renamed = expr.xreplace(mapping)
+    renamed = _substitute(expr, mapping)
     if nesting_depth(renamed) <= MAX_NESTING:
         return _compile(args, renamed)
     return _staged(args, renamed)
@@ -368,7 +400,12 @@ def _split_deep(args, expr, limit):
             continue
         new_args = [rebuilt[id(a)][0] for a in children]
         height = 1 + max(rebuilt[id(a)][1] for a in children)
-        new = node if all(n is a for n, a in zip(new_args, children)) else node.func(*new_args)
+        if all(n is a for n, a in zip(new_args, children)):
+            new = node
+        elif isinstance(node, sympy.Function):
+            new = node.func(*new_args, evaluate=False)
+        else:
+            new = node.func(*new_args)
         if height >= limit and _nameable(new, allowed):
             k = len(stages)
             temp = (MatrixSymbol(f"_mc_t{k}", *new.shape) if isinstance(new, MatrixExpr)
@@ -434,8 +471,8 @@ def lambdify(args, expr):
         if sizes not in compiled:
             sub = dict(zip(dims, sizes))
             with _deep_recursion(expr):
-                compiled[sizes] = _compile_with_symbols([a.xreplace(sub) for a in args],
-                                                        expr.xreplace(sub))
+                compiled[sizes] = _compile_with_symbols([_substitute(a, sub) for a in args],
+                                                        _substitute(expr, sub))
         return compiled[sizes](*values)
 
     function.__doc__ = f"NumPy function of ({', '.join(map(str, args))})"
@@ -452,7 +489,7 @@ class _Bound:
     def __init__(self, expr, point):
         expr = sympify(expr)
         sizes = _sizes_for(dimension_symbols(expr), point.sizes, expr)
-        concrete = expr.xreplace(sizes) if sizes else expr
+        concrete = _substitute(expr, sizes) if sizes else expr
         table = {}
         for s, v in point.values.items():
             table[s.xreplace(sizes) if isinstance(s, MatrixSymbol) else s] = (s, v)
@@ -723,6 +760,8 @@ UNRELIABLE_REDRAWS = 2
 VISIBLE_CHANGE = 1e6
 #: the claim's own evaluation error is taken as this many times cond * eps
 EVALUATION_ERROR = 100.0
+#: a claim this small (times the size of X and f) may be roundoff of an exact zero
+ROUNDOFF_CLAIM = 1e-12
 #: a settled sweep stops early when the claim misses it by this many times rtol
 CLEAR_FAILURE = 1e3
 #: a difference below this many times the roundoff noise of f / step^order is noise
@@ -847,6 +886,11 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
         extra.update(step=m, spread=spread)
         if misses[m][0] > accuracy and misses[m][0] > FAIL_MARGIN * spread:
             return "fail", *misses[m], extra
+    elif _exactly_zero(estimates) and _magnitude(claim) <= _roundoff_scale(noise):
+        # f does not move at any step (f = 0 through an exact cancellation) and the
+        # claim is at roundoff level: nothing to compare it with
+        extra.update(spread=0.0, zero_differences=True)
+        return "unreliable", *misses[estimates[0][0]], extra
     else:
         m = estimates[0][0]
         extra["spread"] = math.inf
@@ -866,13 +910,26 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     return "unreliable", *misses[m], extra
 
 
+def _exactly_zero(estimates):
+    return all(_magnitude(R) == 0.0 for _, R in estimates)
+
+
+def _roundoff_scale(noise):
+    """The size of a claim computed through cancellation of terms of order one:
+    ``ROUNDOFF_CLAIM * max(1, |X|, |f|)``."""
+    noise.amplitude()
+    size = max(1.0, _magnitude(noise.probe.x0),
+               noise.f_size if math.isfinite(noise.f_size) else 1.0)
+    return ROUNDOFF_CLAIM * size
+
+
 def _settles_clearly(estimates, claim, rtol, noise):
     """Do the last two estimates settle (above noise), with the claim clearly in or out?"""
     if len(estimates) < 2 or not _all_finite(claim):
         return False
     (m1, R1), (m2, R2) = estimates[-2:]
-    if not math.isclose(m1, 4 * m2) or min(_magnitude(R1) / noise(m1),
-                                            _magnitude(R2) / noise(m2)) <= 1.0:
+    if (not math.isclose(m1, 4 * m2) or _magnitude(R1) <= noise(m1)
+            or _magnitude(R2) <= noise(m2)):
         return False
     spread = _relative_error(R1, R2)[0]
     miss = min(_relative_error(claim, R1)[0], _relative_error(claim, R2)[0])
@@ -923,6 +980,9 @@ class _NoiseFloor:
 
 
 def _unreliable_reason(extra, rtol):
+    if extra.get("zero_differences"):
+        return ("the function does not change at any step (an exact cancellation) and the "
+                "claim is at roundoff level, so it can be neither confirmed nor refuted")
     spread = extra.get("spread", math.inf)
     accuracy = extra.get("accuracy", rtol)
     if spread <= rtol < accuracy:

@@ -450,11 +450,14 @@ def expected_shape(problem):
 
 
 def judge(problem, result, points=2, rtol=1e-5, structure=None):
-    """The oracle's report on ``result`` (Jacobians and Hessians: on symmetric
-    directions only when ``structure="symmetric"``)."""
+    """The oracle's report on ``result`` (on symmetric directions only when
+    ``structure="symmetric"``: sym(G) for a gradient, J P and P H P otherwise)."""
     from matcalc.numeric import check, check_hessian, check_jacobian
     if problem.kind == "gradient":
-        return check(problem.f, problem.var, result, points=points, rtol=rtol, **problem.options)
+        options = dict(problem.options)
+        if structure:
+            options["structure"] = structure
+        return check(problem.f, problem.var, result, points=points, rtol=rtol, **options)
     if problem.kind == "jacobian":
         return check_jacobian(problem.f, problem.var, result, points=points, rtol=rtol,
                               structure=structure)
@@ -463,8 +466,11 @@ def judge(problem, result, points=2, rtol=1e-5, structure=None):
 
 
 def _symmetric_variable(problem):
+    """A symmetric variable, judged without a structure option: only the derivative's
+    action on symmetric directions is determined (SymPy rewrites S^T to S inside f, so
+    f as a function of an unconstrained S depends on how it was written)."""
     from matcalc.structure import is_symmetric
-    return problem.kind != "gradient" and is_symmetric(problem.var)
+    return is_symmetric(problem.var) and "structure" not in problem.options
 
 
 def _same_shape(shape, expected):
@@ -496,9 +502,9 @@ def outcome_of(problem, points=2, rtol=1e-5, timeout=0):
 
     correct: the oracle confirms the engine; unsupported: the engine raised
     UnsupportedError (an honest refusal); mismatch: the oracle reliably refutes
-    the engine, or the result has the wrong shape; symmetric-only: a Jacobian or
-    Hessian w.r.t. a symmetric variable that the oracle refutes as an
-    unconstrained derivative but confirms on symmetric directions; unreliable: the oracle could
+    the engine, or the result has the wrong shape; symmetric-only: a derivative
+    w.r.t. a symmetric variable that the oracle refutes as an unconstrained
+    derivative but confirms on symmetric directions; unreliable: the oracle could
     neither confirm nor refute (finite differences did not settle, or f could
     not be evaluated at any drawn point); crash: the engine raised anything
     else; timeout: the engine and oracle together took longer than ``timeout`` s.

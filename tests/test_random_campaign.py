@@ -122,11 +122,23 @@ def test_gradient_of_trace_of_outer_kronecker_is_2x():
     assert G.shape == x.shape and matcalc.check(f, x, G).passed
 
 
-def test_trace_of_rectangular_kronecker_is_unsupported_not_wrong():
-    # was: Trace(c)*I, n x n for Y n x m (tr A ⊗ B = tr A tr B applied to non-square factors)
+def test_trace_of_rectangular_kronecker_is_refused_not_wrong():
+    # was: Trace(c)*I, n x n for Y n x m (tr A ⊗ B = tr A tr B applied to non-square factors);
+    # Y ⊗ c^T is n x m^2, so the trace itself is ill-shaped (SymPy builds it: sizes symbolic)
     f = Trace(KroneckerProduct(Y, c.T))
-    with pytest.raises(matcalc.UnsupportedError, match="non-square factors"):
+    with pytest.raises((matcalc.UnsupportedError, matcalc.NonSquareMatrixError),
+                       match="non-square|square matrix"):
         matcalc.grad(f, Y)
+
+
+def test_trace_of_square_kronecker_with_non_square_factors_is_not_wrong():
+    # Y ⊗ Y^T is (n m) x (m n): square, but its factors are not, so tr = tr Y tr Y^T is wrong
+    f = Trace(KroneckerProduct(Y, Y.T))
+    try:
+        G = matcalc.grad(f, Y)
+    except matcalc.UnsupportedError:
+        return
+    assert G.shape == Y.shape and matcalc.check(f, Y, G).passed
 
 
 def test_hessian_wrt_spd_variable_is_the_unconstrained_hessian():
