@@ -40,7 +40,12 @@ def matmul(*args):
             scalars.append(a)
     coeff = Mul(*scalars)
     if len(mats) > 1:
-        core = MatMul(*mats).doit(deep=False)
+        try:
+            core = MatMul(*mats).doit(deep=False)
+        except (AttributeError, TypeError):
+            # SymPy's canonicalizer crashes on some products (e.g. of 1x1 Kronecker products:
+            # "'Mul' object has no attribute 'is_Identity'"); the product is the same unsimplified
+            core = MatMul(*mats)
         extra, mats = core.as_coeff_matrices() if isinstance(core, MatMul) else (S.One, [core])
         coeff = coeff * extra
     if any(isinstance(m, ZeroMatrix) for m in mats) or coeff == 0:
