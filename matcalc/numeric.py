@@ -897,8 +897,11 @@ def _judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     large = [(k, R) for k, R in estimates if k >= 1.0]
     if large and all(_magnitude(R) <= noise(k) for k, R in large):
         extra["noise_level"] = True
-        if not informative and _magnitude(claim) > FAIL_MARGIN * max(noise(k) for k, _ in large):
-            # no step shows anything above noise, yet the claim is far above it
+        if (not informative and noise.smooth()
+                and _magnitude(claim) > FAIL_MARGIN * max(noise(k) for k, _ in large)):
+            # f is smooth down to roundoff, no step shows anything above its noise, yet
+            # the claim is far above it (when f is not smooth -- a derivative so large
+            # that f looks like noise -- the differences are blind, not evidence)
             return "fail", *misses[m], extra
         if (_magnitude(claim) <= noise(max(k for k, _ in large))
                 and (noise.f_size <= NOISE_FACTOR * noise.amplitude()
@@ -960,9 +963,15 @@ class _NoiseFloor:
                 jitter = [(probe(probe.x0 + d * v) + probe(probe.x0 - d * v) - 2 * base) / 2
                           for v in V]
             self.f_size = _magnitude(base) if _all_finite(base) else math.inf
-            self._amplitude = max([4 * np.finfo(float).eps * self.f_size]
-                                  + [_magnitude(d) for d in jitter if _all_finite(d)])
+            self.roundoff = 4 * np.finfo(float).eps * self.f_size
+            self.jitter = max([_magnitude(d) for d in jitter if _all_finite(d)], default=math.inf)
+            self._amplitude = max(self.roundoff, self.jitter)
         return self._amplitude
+
+    def smooth(self):
+        """Is f's jitter at the 1e-13 scale no more than roundoff of f's own size?"""
+        self.amplitude()
+        return self.jitter <= 100 * self.roundoff
 
     def varies(self, multiplier):
         """Does f change by far more than its noise over a step of ``multiplier``?"""

@@ -389,8 +389,8 @@ STRATEGIES = {"gradient": gradient_problems, "jacobian": jacobian_problems,
 # --------------------------------------------------------------------------
 # running one problem
 # --------------------------------------------------------------------------
-OUTCOMES = ("correct", "unsupported", "mismatch", "symmetric-only", "unreliable", "crash",
-            "timeout")
+OUTCOMES = ("correct", "unsupported", "refused", "mismatch", "symmetric-only", "unreliable",
+            "crash", "timeout")
 
 
 class _Timeout(Exception):
@@ -501,7 +501,9 @@ def outcome_of(problem, points=2, rtol=1e-5, timeout=0):
     """``(outcome, detail)``: outcome one of ``OUTCOMES``.
 
     correct: the oracle confirms the engine; unsupported: the engine raised
-    UnsupportedError (an honest refusal); mismatch: the oracle reliably refutes
+    UnsupportedError (an honest refusal); refused: the engine raised ShapeError or
+    NonSquareMatrixError for an ill-shaped input (SymPy builds some, e.g. from Abs of
+    a 1x1 product); mismatch: the oracle reliably refutes
     the engine, or the result has the wrong shape; symmetric-only: a derivative
     w.r.t. a symmetric variable that the oracle refutes as an unconstrained
     derivative but confirms on symmetric directions; unreliable: the oracle could
@@ -515,6 +517,10 @@ def outcome_of(problem, points=2, rtol=1e-5, timeout=0):
                 result = derive(problem)
             except matcalc.UnsupportedError as exc:
                 return "unsupported", str(exc).splitlines()[0][:200]
+            except (matcalc.ShapeError, matcalc.NonSquareMatrixError) as exc:
+                # SymPy builds ill-shaped expressions when sizes are symbolic (Abs of a
+                # 1x1 product becomes (x x^H)^(1/2) of an n x 1 "product"): refusing is right
+                return "refused", f"{type(exc).__name__}: {str(exc)[:200]}"
             except _Timeout:
                 raise
             except Exception as exc:  # anything else from the engine is a bug

@@ -57,7 +57,7 @@ def run(problem):
         OUTCOMES[(problem.kind, f"known bug: {bug}")] += 1
         return
     OUTCOMES[(problem.kind, outcome)] += 1
-    assert outcome in ("correct", "unsupported", "unreliable", "symmetric-only"), (
+    assert outcome in ("correct", "unsupported", "refused", "unreliable", "symmetric-only"), (
         f"{outcome}: {problem}\n{detail}\n\nreproducer:\n{problem.reproducer()}")
 
 
