@@ -539,7 +539,11 @@ class _Bound:
         for k, v in (replace or {}).items():
             values[k] = v
         with np.errstate(all="ignore"):
-            out = self.function(*values)
+            try:
+                out = self.function(*values)
+            except (np.linalg.LinAlgError, ZeroDivisionError, OverflowError):
+                # inverting a singular (or overflowed) matrix: undefined here, like a NaN
+                out = np.full(self.shape if self.is_matrix else (1,), np.nan)
         if self.is_matrix:
             return np.asarray(out, dtype=float).reshape(self.shape)
         out = np.asarray(out, dtype=float)
