@@ -90,7 +90,7 @@ from sympy.matrices.expressions import (Determinant, DiagMatrix, DiagonalOf,
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from .transpose import transpose_of
+from .transpose import matmul, transpose_of
 from .errors import NonSquareMatrixError, ParseError, ShapeError
 from .expressions import Norm, scalar as scalar_of, sigmoid
 from .structure import STRUCTURES, StructuredMatrixSymbol
@@ -458,7 +458,7 @@ class _Product(_Operand):
             elif len(self.matrices) == 1 and coefficient == 1:
                 self._expr = self.matrices[0]
             else:
-                self._expr = MatMul(coefficient, *self.matrices).doit(deep=False)
+                self._expr = matmul(coefficient, *self.matrices)
         return self._expr
 
     def add_scalar(self, factor):
@@ -474,8 +474,7 @@ class _Product(_Operand):
 
     def matrix_part_to_scalar(self):
         """Move the 1x1 matrix chain into the scalar factors as ``scalar(chain)``."""
-        chain = self.matrices[0] if len(self.matrices) == 1 \
-            else MatMul(*self.matrices).doit(deep=False)
+        chain = matmul(*self.matrices)
         self.matrices, self._shape = [], None
         self.add_scalar(scalar_of(chain))
 
