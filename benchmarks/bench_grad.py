@@ -107,8 +107,9 @@ def sympy_native(expr):
     from sympy import Lambda, Transpose
     from sympy.matrices.expressions.matexpr import MatrixElement
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-    from matcalc.expressions import Norm, ScalarElement
-    from matcalc.structure import StructuredMatrixSymbol
+    from matcalc.constructs.norm import Norm
+    from matcalc.constructs.scalars import ScalarElement
+    from matcalc.constructs.structured import StructuredMatrixSymbol
 
     def walk(e):
         if isinstance(e, StructuredMatrixSymbol):

@@ -10,12 +10,16 @@
 from . import sympy_fixes  # noqa: F401  (a SymPy 1.14 workaround; see the module)
 from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError,
                      UnsupportedError)
-from .commutation import CommutationMatrix
-from .expressions import Norm, logdet, norm, scalar, sigmoid
+from . import constructs  # noqa: F401  (registers every construct's rules)
+from .constructs.commutation import CommutationMatrix
+from .constructs.determinant import logdet
+from .constructs.functions import sigmoid
+from .constructs.norm import Norm, norm
+from .constructs.scalars import scalar
 from .gradient import Derivation, Step, derive, grad
 from .latex import derivation_latex, latex
 from .display import init_printing
-from .structure import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
+from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 
 __version__ = "0.1.0"

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CatalogueError, ParseError, ShapeError
-from .structure import STRUCTURES
+from .constructs.structured import STRUCTURES
 
 __all__ = ["Identity", "ParsedIdentity", "load_catalogue", "load_file", "catalogue_files",
            "catalogue_document", "display_forms", "expand_where",

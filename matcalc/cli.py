@@ -471,7 +471,7 @@ def _numeric_check(args, f, X, result, layout, structure):
     from .verify import check_for
     kind = {"grad": "gradient"}.get(args.kind, args.kind)
     if kind == "jacobian" and layout == "denominator":
-        from .transpose import transpose_of
+        from .algebra import transpose_of
         result = transpose_of(result)
     return check_for(kind, f, X, result, layout=layout or "denominator", structure=structure,
                      points=args.points, seed=args.seed)

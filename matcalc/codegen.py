@@ -50,7 +50,7 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 try:
-    from .commutation import CommutationMatrix, commutation_permutation
+    from .constructs.commutation import CommutationMatrix, commutation_permutation
 except ImportError:  # the Jacobian engine not installed: no commutation matrices to meet
     class CommutationMatrix:  # noqa: D101 - a stand-in no expression is an instance of
         pass
@@ -58,8 +58,8 @@ except ImportError:  # the Jacobian engine not installed: no commutation matrice
     def commutation_permutation(m, n):
         return [(r // n) + (r % n) * m for r in range(m * n)]
 from .errors import ShapeError, UnsupportedError
-from .expressions import Norm
-from .transpose import matadd, transpose_of
+from .algebra import matadd, transpose_of
+from .constructs.norm import Norm
 
 __all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",
            "BACKENDS", "backend_ops"]
@@ -498,7 +498,7 @@ class _Emitter:
             return self.emit(f"B.diagonal({self.value(M.arg, env)})")
         if isinstance(M, DiagonalMatrix):
             return self.emit(f"{self.value(M.arg, env)} * B.eye({self.dim(M.shape[0])})")
-        from .vec import Vec
+        from .constructs.vec import Vec
         if isinstance(M, Vec):
             return self.emit(f"B.vec({self.value(M.arg, env)})")
         raise UnsupportedError(f"{type(M).__name__} in generated code ({M})")
@@ -1002,7 +1002,7 @@ def _dimension_symbols(exprs):
 
 def _arguments(exprs):
     """(matrix symbols, scalar symbols, dimension symbols) of ``exprs``, matrices by name."""
-    from .expressions import DifferentialSymbol
+    from .constructs.differentials import DifferentialSymbol
     dims = _dimension_symbols(exprs)
     matrices, scalars = {}, {}
     for e in exprs:
@@ -1283,7 +1283,7 @@ class HessianVectorProduct:
 
     def __init__(self, f, X, backend="numpy", method="directional", jit=None):
         from .differential import as_scalar, differential
-        from .expressions import DifferentialSymbol
+        from .constructs.differentials import DifferentialSymbol
         from .gradient import grad
         from .simplify import simplify_result
         self.X = X

@@ -14,11 +14,11 @@ from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from .differential import as_scalar, differential, differential_steps
-from .expressions import DifferentialSymbol
+from .constructs.differentials import DifferentialSymbol
 from .identify import gradient_terms
 from .shapes import check_shapes
 from .simplify import simplify_result
-from .transpose import transpose_of
+from .algebra import transpose_of
 
 __all__ = ["grad", "derive", "Derivation", "Step", "LAYOUTS", "GRADIENT_STRUCTURES"]
 

@@ -26,7 +26,7 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from .errors import UnsupportedError
-from .transpose import transpose_of
+from .algebra import transpose_of
 
 __all__ = ["gradient_terms", "matrix_cotangent_terms"]
 

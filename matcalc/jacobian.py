@@ -25,14 +25,16 @@ from sympy import (Derivative, Identity, ImmutableDenseNDimArray, Integer, MatMu
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
-from .commutation import CommutationMatrix
+from .constructs.commutation import CommutationMatrix
 from .differential import as_scalar, differential
-from .expressions import DifferentialSymbol, scalar
+from .constructs.differentials import DifferentialSymbol
+from .constructs.scalars import scalar
+from .constructs.vec import Vec, vec
 from .gradient import grad
 from .shapes import check_shapes
 from .simplify import normalize
-from .transpose import transpose_of
-from .vec import Vec, scalar_jacobian, simplify_jacobian, vec, vec_jacobian
+from .algebra import transpose_of
+from .vec import scalar_jacobian, simplify_jacobian, vec_jacobian
 
 __all__ = ["jacobian", "hessian", "derivative_tensor", "tensor_from_jacobian",
            "jacobian_from_tensor", "CommutationMatrix", "Vec", "vec", "LAYOUTS"]
@@ -189,7 +191,7 @@ def _prepare(F, X):
 
 def _as_plain_scalar(J):
     """A 1 x 1 result c I_1 as the scalar c; anything else as J[0, 0]."""
-    from .vec import flat_matmul
+    from .algebra import flat_matmul
     if isinstance(J, ZeroMatrix):
         return S.Zero
     coeff, mats = flat_matmul(J)

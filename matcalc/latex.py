@@ -52,7 +52,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 
-from .expressions import DifferentialSymbol
+from .constructs.differentials import DifferentialSymbol
 
 __all__ = ["MatcalcLatexPrinter", "latex", "align_steps", "escape_text", "PREAMBLE",
            "derivation_latex", "rule_note", "tidy_step", "space_differentials", "RULE_NOTES"]

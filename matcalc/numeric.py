@@ -29,9 +29,9 @@ from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .errors import ShapeError
-from .expressions import DifferentialSymbol
+from .constructs.differentials import DifferentialSymbol
 from .numpy_printer import MatcalcNumPyPrinter
-from .structure import structure_of
+from .constructs.structured import structure_of
 
 __all__ = ["Point", "CheckReport", "concrete_sizes", "random_point", "evaluate", "lambdify",
            "fd_gradient", "fd_directional", "fd_jacobian", "fd_hessian",

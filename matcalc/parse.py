@@ -90,10 +90,12 @@ from sympy.matrices.expressions import (Determinant, DiagMatrix, DiagonalOf,
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from .transpose import matmul, transpose_of
+from .algebra import matmul, transpose_of
 from .errors import NonSquareMatrixError, ParseError, ShapeError
-from .expressions import Norm, scalar as scalar_of, sigmoid
-from .structure import STRUCTURES, StructuredMatrixSymbol
+from .constructs.functions import sigmoid
+from .constructs.norm import Norm
+from .constructs.scalars import scalar as scalar_of
+from .constructs.structured import STRUCTURES, StructuredMatrixSymbol
 
 __all__ = ["parse", "parse_shape", "Parsed", "SymbolTable", "symbol_table", "dimension",
            "FUNCTIONS", "ELEMENTWISE_FUNCTIONS", "GREEK", "MAX_LENGTH", "MAX_DEPTH"]

@@ -1,27 +1,45 @@
-"""Shape checks with symbolic sizes.
+"""Shape checks with symbolic sizes (the validation stage).
 
 SymPy validates shapes only when they are concrete: ``Trace(Y)`` of an n x m
 ``Y`` and ``X + Y`` of n x n and n x m are built without complaint.  matcalc
 refuses them before differentiating: sizes must be equal as expressions
-(``n`` and ``m`` are different sizes unless the user says otherwise).
+(``n`` and ``m`` are different sizes unless the user says otherwise).  Each
+construct registers its own check (``VALIDATE``); this module walks the tree.
 """
-from sympy import Determinant, Inverse, MatAdd, MatMul, MatPow, Trace, expand
-from sympy.matrices.expressions.hadamard import HadamardProduct
+from sympy import expand
 from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 
 from .errors import NonSquareMatrixError, ShapeError
+from .registry import VALIDATE
 
-__all__ = ["check_shapes"]
-
-_SQUARE = (Trace, Determinant, Inverse, MatPow)
+__all__ = ["check_shapes", "same_size", "shape_text", "require_square", "require_equal_shapes"]
 
 
-def _same(a, b):
+def same_size(a, b):
+    """Are two (symbolic) sizes equal as expressions?"""
     return a == b or expand(a - b) == 0
 
 
-def _shape(M):
+def shape_text(M):
     return f"{M.shape[0]} x {M.shape[1]}"
+
+
+def require_square(node):
+    """``node``'s matrix argument is square (for tr, det, inverse, powers)."""
+    arg = node.args[0]
+    if isinstance(arg, MatrixExpr) and not same_size(*arg.shape):
+        raise NonSquareMatrixError(
+            f"{type(node).__name__} needs a square matrix; {arg} is {shape_text(arg)}")
+
+
+def require_equal_shapes(node):
+    """The terms of a sum (the factors of a Hadamard product) have equal shapes."""
+    first = node.args[0]
+    for other in node.args[1:]:
+        if not (same_size(first.shape[0], other.shape[0])
+                and same_size(first.shape[1], other.shape[1])):
+            raise ShapeError(f"the terms of {node} have different shapes: {first} is "
+                             f"{shape_text(first)}, {other} is {shape_text(other)}")
 
 
 def check_shapes(expr):
@@ -33,21 +51,7 @@ def check_shapes(expr):
         if node in seen or not getattr(node, "args", ()) or isinstance(node, MatrixSymbol):
             continue
         seen.add(node)
-        if isinstance(node, _SQUARE):
-            arg = node.args[0]
-            if isinstance(arg, MatrixExpr) and not _same(*arg.shape):
-                raise NonSquareMatrixError(
-                    f"{type(node).__name__} needs a square matrix; {arg} is {_shape(arg)}")
-        elif isinstance(node, (MatAdd, HadamardProduct)):
-            first = node.args[0]
-            for other in node.args[1:]:
-                if not (_same(first.shape[0], other.shape[0]) and _same(first.shape[1], other.shape[1])):
-                    raise ShapeError(f"the terms of {node} have different shapes: {first} is "
-                                     f"{_shape(first)}, {other} is {_shape(other)}")
-        elif isinstance(node, MatMul):
-            mats = [a for a in node.args if isinstance(a, MatrixExpr)]
-            for left, right in zip(mats, mats[1:]):
-                if not _same(left.shape[1], right.shape[0]):
-                    raise ShapeError(f"the product {node} is not conformable: {left} is "
-                                     f"{_shape(left)}, {right} is {_shape(right)}")
+        rule = VALIDATE.lookup(node)
+        if rule is not None:
+            rule(node)
         stack.extend(node.args)

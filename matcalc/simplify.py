@@ -26,7 +26,7 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 from sympy.strategies import chain, exhaust
 
-from .transpose import matadd, matmul, transpose_of
+from .algebra import matadd, matmul, transpose_of
 
 __all__ = ["simplify_result", "normalize", "expand_terms", "factor_terms", "canonical_form",
            "equal_forms"]
@@ -147,7 +147,7 @@ def orthogonal_cancel(e):
 
 
 def _is_orthogonal(M):
-    from .structure import structure_of
+    from .constructs.structured import structure_of
     return isinstance(M, MatrixSymbol) and structure_of(M) == "orthogonal"
 
 
@@ -156,7 +156,7 @@ def scalar_powers_of_one_by_one(e):
     if isinstance(e, MatMul):
         coeff, mats = e.as_coeff_matrices()
         if len(mats) > 1 and any(_is_scalar_power(m) for m in mats):
-            from .expressions import scalar
+            from .constructs.scalars import scalar
             extra = Mul(*[scalar(m.base) ** m.exp for m in mats if _is_scalar_power(m)])
             return _product(coeff * extra, [m for m in mats if not _is_scalar_power(m)])
     return e

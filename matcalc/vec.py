@@ -42,121 +42,22 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.matrices.matrixbase import MatrixBase
 
-from .commutation import CommutationMatrix
+from .algebra import flat_matmul, matadd, product, scaled, transpose_of
+from .constructs.commutation import CommutationMatrix
+from .constructs.scalars import scalar
+from .constructs.vec import Vec, vec
 from .errors import UnsupportedError
-from .expressions import scalar
 from .identify import gradient_terms
 from .simplify import absorb_sign, factor_terms, simplify_result
-from .transpose import matadd, transpose_of
 
 __all__ = ["Vec", "vec", "vec_jacobian", "scalar_jacobian", "simplify_jacobian"]
-
-
-# --------------------------------------------------------------------------
-# vec(M) as an expression
-# --------------------------------------------------------------------------
-
-class Vec(MatrixExpr):
-    r"""``vec(M)``: the columns of M (r x s) stacked into an rs x 1 column.
-
-    Entry ``i + j r`` of vec(M) is ``M[i, j]``.  Prints ``vec(M)`` and
-    ``\operatorname{vec}\left(M\right)``; NumPy: ``reshape(M, (-1, 1), order='F')``.
-    """
-
-    def __new__(cls, M):
-        M = _sympify(M)
-        if not isinstance(M, (MatrixExpr, MatrixBase)):
-            raise TypeError(f"vec() needs a matrix expression, got {M!r}")
-        return Basic.__new__(cls, M)
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        rows, cols = self.arg.shape
-        return (rows * cols, Integer(1))
-
-    def _entry(self, i, j, **kwargs):
-        rows = self.arg.shape[0]
-        i = _sympify(i)
-        if i.is_Integer and _sympify(rows).is_Integer:
-            return self.arg[int(i) % int(rows), int(i) // int(rows)]
-        return self.arg[Mod(i, rows), floor(i / rows)]
-
-    def doit(self, **hints):
-        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
-        if isinstance(arg, MatrixBase):
-            rows, cols = arg.shape
-            return ImmutableDenseMatrix([arg[i, j] for j in range(cols) for i in range(rows)])
-        return vec(arg)
-
-    def _sympystr(self, printer):
-        return f"vec({printer._print(self.arg)})"
-
-    def _latex(self, printer):
-        return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
-
-    def _numpycode(self, printer):
-        return "%s(%s, (-1, 1), order='F')" % (printer._module_format(printer._module + ".reshape"),
-                                               printer._print(self.arg))
-
-
-def vec(M):
-    """vec(M), simplified: a column stays itself, a row becomes its transpose,
-    ``vec(u w) = w^T ⊗ u`` for an outer product of a column u and a row w."""
-    rows, cols = M.shape
-    if cols == 1:
-        return M
-    if rows == 1:
-        return transpose_of(M)
-    outer = _outer_product(M)
-    if outer is not None:
-        coeff, u, w = outer
-        return _scaled(coeff, KroneckerProduct(transpose_of(w), u))
-    return Vec(M)
-
-
-def _outer_product(M):
-    """(c, u, w) with M = c u w, u a column and w a row; None when M is not one."""
-    coeff, mats = flat_matmul(M)
-    for t in range(1, len(mats)):
-        if mats[t - 1].shape[1] == 1:
-            return coeff, _product(mats[:t]), _product(mats[t:])
-    return None
 
 
 # --------------------------------------------------------------------------
 # small constructors
 # --------------------------------------------------------------------------
 
-def flat_matmul(M):
-    """(c, [F1, ..., Fk]) with M = c F1 ... Fk, nested products and their scalars flattened."""
-    if not isinstance(M, MatMul):
-        return S.One, [M]
-    coeff, mats = S.One, []
-    for a in M.args:
-        if isinstance(a, MatMul):
-            c, inner = flat_matmul(a)
-            coeff, mats = coeff * c, mats + inner
-        elif isinstance(a, MatrixExpr):
-            mats.append(a)
-        else:
-            coeff = coeff * a
-    return coeff, mats
-
-
-def _product(mats):
-    mats = [m for m in mats if not isinstance(m, Identity)] or mats[:1]
-    return mats[0] if len(mats) == 1 else MatMul(*mats)
-
-
-def _scaled(coeff, M):
-    if coeff == 1:
-        return M
-    c, mats = flat_matmul(M)
-    return MatMul(coeff * c, *mats)
+_product, _scaled = product, scaled
 
 
 @lru_cache(maxsize=8192)

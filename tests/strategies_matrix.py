@@ -319,8 +319,11 @@ from sympy import *
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
-from matcalc.expressions import *
-from matcalc.structure import StructuredMatrixSymbol
+from matcalc.constructs.differentials import *
+from matcalc.constructs.functions import *
+from matcalc.constructs.norm import *
+from matcalc.constructs.scalars import *
+from matcalc.constructs.structured import StructuredMatrixSymbol
 import matcalc
 import matcalc.jacobian
 """
@@ -430,7 +433,7 @@ def derive(problem):
     # the submodule, imported explicitly: a first ``matcalc.jacobian`` attribute
     # access recurses in matcalc.__getattr__ (see test_bad_input.py)
     from matcalc.jacobian import hessian, jacobian
-    from matcalc.transpose import transpose_of
+    from matcalc.algebra import transpose_of
     if problem.kind == "gradient":
         return matcalc.grad(problem.f, problem.var, **problem.options)
     if problem.kind == "jacobian":
@@ -469,7 +472,7 @@ def _symmetric_variable(problem):
     """A symmetric variable, judged without a structure option: only the derivative's
     action on symmetric directions is determined (SymPy rewrites S^T to S inside f, so
     f as a function of an unconstrained S depends on how it was written)."""
-    from matcalc.structure import is_symmetric
+    from matcalc.constructs.structured import is_symmetric
     return is_symmetric(problem.var) and "structure" not in problem.options
 
 

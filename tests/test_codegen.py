@@ -13,7 +13,7 @@ from sympy import (Determinant, Identity, Inverse, KroneckerProduct, MatrixSymbo
 import matcalc
 from matcalc import codegen as cg
 from matcalc import norm
-from matcalc.commutation import CommutationMatrix
+from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.jacobian import hessian
 from matcalc.numeric import evaluate, fd_gradient, random_point
 

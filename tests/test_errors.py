@@ -65,7 +65,7 @@ def test_structure_declarations_validate():
     with pytest.raises(matcalc.NonSquareMatrixError, match="symmetric matrix S must be square"):
         matcalc.symmetric("S", n, 3)
     with pytest.raises(ValueError, match="unknown structure 'hermitian'"):
-        matcalc.structure.StructuredMatrixSymbol("S", n, n, "hermitian")
+        matcalc.constructs.structured.StructuredMatrixSymbol("S", n, n, "hermitian")
 
 
 def test_sympy_q_assumptions_are_read():

@@ -15,12 +15,12 @@ from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 
 import matcalc
 from matcalc import UnsupportedError, scalar
-from matcalc.commutation import CommutationMatrix, commutation_permutation
+from matcalc.constructs.commutation import CommutationMatrix, commutation_permutation
 from matcalc.jacobian import jacobian_from_tensor, tensor_from_jacobian
 from matcalc.numeric import check_jacobian, evaluate, random_point
 from matcalc.numpy_printer import MatcalcNumPyPrinter
 from matcalc.simplify import equal_forms
-from matcalc.transpose import transpose_of
+from matcalc.algebra import transpose_of
 from matcalc.vec import Vec, simplify_jacobian, vec
 
 n, m, k, p, q = symbols("n m k p q", integer=True, positive=True)
@@ -197,7 +197,7 @@ def test_unsupported_constructs_raise():
         matcalc.jacobian(f(Trace(X)) * A, X)
     with pytest.raises(UnsupportedError, match="not linear"):
         from matcalc.vec import vec_jacobian
-        from matcalc.expressions import DifferentialSymbol
+        from matcalc.constructs.differentials import DifferentialSymbol
         dX = DifferentialSymbol.of(X)
         vec_jacobian(MatMul(dX, dX), dX)
 

@@ -9,10 +9,12 @@ from sympy import (Determinant, Dummy, HadamardPower, HadamardProduct, Identity,
 from sympy.matrices.expressions import DiagMatrix, DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from matcalc.expressions import (Differential, DifferentialSymbol, Norm, ScalarDifferential,
-                                 scalar, sigmoid)
+from matcalc.constructs.differentials import Differential, DifferentialSymbol, ScalarDifferential
+from matcalc.constructs.functions import sigmoid
+from matcalc.constructs.norm import Norm
+from matcalc.constructs.scalars import scalar
 from matcalc.latex import PREAMBLE, MatcalcLatexPrinter, align_steps, escape_text, latex
-from matcalc.structure import symmetric
+from matcalc.constructs.structured import symmetric
 
 n, m, k = symbols("n m k")
 X = MatrixSymbol("X", n, n)
@@ -118,7 +120,7 @@ def test_latex_passes_sympy_settings():
 
 def test_printer_style_wins_over_the_class_own_latex():
     class CommutationMatrix(MatrixExpr):
-        """Stand-in for matcalc.commutation.CommutationMatrix(m, n)."""
+        """Stand-in for matcalc.constructs.commutation.CommutationMatrix(m, n)."""
 
         @property
         def shape(self):

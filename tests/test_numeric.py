@@ -17,12 +17,15 @@ from sympy.matrices.expressions.hadamard import HadamardPower
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from matcalc.errors import ShapeError
-from matcalc.expressions import DifferentialSymbol, norm, scalar, sigmoid
+from matcalc.constructs.differentials import DifferentialSymbol
+from matcalc.constructs.functions import sigmoid
+from matcalc.constructs.norm import norm
+from matcalc.constructs.scalars import scalar
 from matcalc.numeric import (CheckReport, Point, check, check_hessian, check_jacobian,
                              concrete_sizes, evaluate, fd_directional, fd_gradient, fd_hessian,
                              fd_jacobian, lambdify, random_point)
 from matcalc.numpy_printer import MatcalcNumPyPrinter, numpy_code
-from matcalc.structure import diagonal, orthogonal, positive, spd, symmetric
+from matcalc.constructs.structured import diagonal, orthogonal, positive, spd, symmetric
 
 n, m, p, q = symbols("n m p q", integer=True, positive=True)
 X, A, C = (MatrixSymbol(s, n, n) for s in "XAC")
@@ -162,7 +165,7 @@ def test_printer_commutation_matrix():
 
 def _real_commutation():
     try:
-        from matcalc.commutation import CommutationMatrix
+        from matcalc.constructs.commutation import CommutationMatrix
     except ImportError:
         return []
     return [CommutationMatrix(n, m)]
@@ -360,7 +363,7 @@ def test_fd_jacobian_of_AXB_is_kron():
 
 
 def test_jacobian_of_transpose_is_commutation():
-    from matcalc.commutation import CommutationMatrix
+    from matcalc.constructs.commutation import CommutationMatrix
     B = MatrixSymbol("B", n, m)
     assert check_jacobian(B.T, B, CommutationMatrix(n, m))
     assert not check_jacobian(B.T, B, CommutationMatrix(m, n))
@@ -386,7 +389,7 @@ def test_hessian_of_trace_XtAX_column_major():
 
 def test_hessian_of_log_det():
     # d^2 log det X = -tr(X^{-1} dX X^{-1} dX) = -vec(dX)^T K (X^{-T} ⊗ X^{-1}) vec(dX)
-    from matcalc.commutation import CommutationMatrix
+    from matcalc.constructs.commutation import CommutationMatrix
     Xi = Inverse(X)
     H = -CommutationMatrix(n, n) * KroneckerProduct(Xi.T, Xi)
     assert check_hessian(log(Determinant(X)), X, H)

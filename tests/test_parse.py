@@ -13,10 +13,12 @@ from sympy.matrices.expressions import DiagMatrix, DiagonalOf, Determinant, Inve
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from matcalc.errors import NonSquareMatrixError, ParseError, ShapeError
-from matcalc.expressions import Norm, scalar, sigmoid
+from matcalc.constructs.functions import sigmoid
+from matcalc.constructs.norm import Norm
+from matcalc.constructs.scalars import scalar
 from matcalc.parse import (FUNCTIONS, MAX_DEPTH, MAX_LENGTH, Parsed, parse, parse_shape,
                            symbol_table)
-from matcalc.structure import StructuredMatrixSymbol
+from matcalc.constructs.structured import StructuredMatrixSymbol
 
 n = Symbol("n", integer=True, positive=True)
 m = Symbol("m", integer=True, positive=True)

@@ -20,7 +20,7 @@ from sympy import (Determinant, Float, HadamardProduct, Identity, Inverse, Krone
                    MatAdd, MatMul, MatrixSymbol, Rational, Trace, ZeroMatrix, cos, log, sin,
                    symbols)
 
-from matcalc.commutation import CommutationMatrix
+from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.errors import ShapeError
 from matcalc.numeric import (MAX_EVAL_NESTING, check, check_hessian, check_jacobian,
                              conditioning, evaluate, nesting_depth, point_at, random_point)

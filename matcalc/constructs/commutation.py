@@ -16,7 +16,9 @@ from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-__all__ = ["CommutationMatrix", "commutation_permutation"]
+from ..registry import TRANSPOSE, construct
+
+__all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
 
 
 def commutation_permutation(m, n):
@@ -95,3 +97,37 @@ class CommutationMatrix(MatrixExpr):
         return ("%s((%s)*(%s))[%s((%s)*(%s)).reshape((%s, %s), order='F').T.ravel(order='F')]"
                 % (printer._module_format(np + ".eye"), m, n,
                    printer._module_format(np + ".arange"), m, n, m, n))
+
+
+def commutation(m, n):
+    """K_{m,n}: ``commutation(m, n) vec(A) = vec(A^T)`` for A m x n."""
+    return CommutationMatrix(m, n)
+
+
+construct(CommutationMatrix, "matrix", leaf=True)
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == structure ==
+
+@TRANSPOSE.register(CommutationMatrix)
+def transpose_commutation(K):
+    """K_{m,n}^T = K_{n,m}."""
+    return K._eval_transpose()
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

@@ -1,0 +1,27 @@
+"""The constructs: one module per construct (or family), each registering all its rules.
+
+Importing this package registers every rule (``matcalc.registry``).  The modules:
+
+========================  ==============================================================
+``products``              ``MatMul``, ``MatAdd``
+``scalars``               ``Add``, ``Mul``, ``Pow``, 1x1 elements (``scalar(M)``)
+``functions``             the chain rule for scalar functions, ``Abs``, the sigmoid
+``special``               matrix symbols, ``I``, ``0``, ``1``
+``structured``            symmetric / SPD / orthogonal / ... symbols
+``transpose``             ``U^T``
+``inverse``               ``U^{-1}``, ``U^k``
+``trace``                 ``tr(U)``
+``determinant``           ``det(U)``, ``log det(U)``
+``hadamard``              ``U ∘ V``, ``U^{∘p}``
+``kronecker``             ``U ⊗ V``
+``commutation``           ``K_{m,n}``
+``vec``                   ``vec(M)``
+``diagonal``              ``diag(v)``, ``diagvec(M)``, ``M ∘ I``
+``elementwise``           ``φ(U)`` applied elementwise
+``norm``                  ``||E||``
+``differentials``         ``dX``, ``d(U)``, ``d(s)``
+========================  ==============================================================
+"""
+from . import (products, scalars, functions, special, structured, transpose, inverse,  # noqa: F401
+               trace, determinant, hadamard, kronecker, commutation, vec, diagonal,
+               elementwise, norm, differentials)

@@ -1,0 +1,64 @@
+"""The determinant ``det(U)`` and the log-determinant ``log det(U)``.
+
+    d det(U) = det(U) tr(U^{-1} dU)             d log det(U) = tr(U^{-1} dU)
+    det(M^T) = det(M)        det(M^{-1}) = 1/det(M)        det(c A B) = c^n det A det B  (equality)
+"""
+from sympy import Determinant, MatMul, log
+
+from ..registry import DIFFERENTIAL, VALIDATE, construct
+from ..shapes import require_square
+from .inverse import inverse
+from .trace import trace
+
+__all__ = ["logdet"]
+
+
+def logdet(U):
+    """``log(det(U))``."""
+    return log(Determinant(U))
+
+
+def _is_logdet(e):
+    return isinstance(e.args[0], Determinant)
+
+
+construct(Determinant, "scalar")
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(Determinant, "d det(U) = det(U) tr(U^{-1} dU)")
+def d_det(s, d):
+    """d det(U) = det(U) tr(U^{-1} dU)."""
+    U = s.arg
+    return s * trace(MatMul(inverse(U), d(U)))
+
+
+@DIFFERENTIAL.register(log, "d log det(U) = tr(U^{-1} dU)", when=_is_logdet)
+def d_logdet(s, d):
+    """d log det(U) = tr(U^{-1} dU)."""
+    U = s.args[0].arg
+    return trace(MatMul(inverse(U), d(U)))
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == structure ==
+
+VALIDATE.register(Determinant)(require_square)
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

@@ -1,0 +1,75 @@
+"""Diagonal constructs: ``diag(v)`` (``DiagMatrix``), ``diagvec(M)`` (``DiagonalOf``) and
+``M ∘ I`` (``DiagonalMatrix``).
+
+    d diag(u) = diag(du)            d diagvec(U) = diagvec(dU)         d(U ∘ I) = dU ∘ I
+    <G, diag(l)> = <diagvec(G), l>  <G, diagvec(L)> = <diag(G), L>     <G, L ∘ I> = <G ∘ I, L>
+    vec(diag(l)) = diag(vec(I_n)) (1_n ⊗ I_n) l          vec(diagvec(L)) = (1_n^T ⊗ I_n) diag(vec(I_n)) vec(L)
+    diag(v)^T = diag(v)             (M ∘ I)^T = M ∘ I
+"""
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
+
+from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+
+__all__ = ["diagm", "diagvec"]
+
+
+def diagm(v):
+    """diag(v): the square matrix with the vector v on its diagonal."""
+    return DiagMatrix(v)
+
+
+def diagvec(M):
+    """diagvec(M): the diagonal of the square matrix M as a column."""
+    return DiagonalOf(M)
+
+
+construct(DiagMatrix, "matrix", linear=True)
+construct(DiagonalOf, "matrix", linear=True)
+construct(DiagonalMatrix, "matrix", linear=True)
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(DiagMatrix, "d diag(u) = diag(du)")
+def d_diag_matrix(U, d):
+    """d diag(u) = diag(du)."""
+    return DiagMatrix(d(U.args[0]))
+
+
+@DIFFERENTIAL.register(DiagonalOf, "d diagvec(U) = diagvec(dU)")
+def d_diagonal_of(U, d):
+    """d diagvec(U) = diagvec(dU)."""
+    return DiagonalOf(d(U.args[0]))
+
+
+@DIFFERENTIAL.register(DiagonalMatrix, "d(U ∘ I) = dU ∘ I")
+def d_diagonal_matrix(U, d):
+    """d (U ∘ I) = dU ∘ I."""
+    return DiagonalMatrix(d(U.args[0]))
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == structure ==
+
+@TRANSPOSE.register(DiagMatrix, when=lambda M: M.shape[0] == M.shape[1])
+@TRANSPOSE.register(DiagonalMatrix, when=lambda M: M.shape[0] == M.shape[1])
+def transpose_diagonal(M):
+    """diag(v)^T = diag(v);  (M ∘ I)^T = M ∘ I."""
+    return M
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

@@ -1,0 +1,92 @@
+"""Differentials: the symbol ``dX`` of the variable, and the unevaluated ``d(U)`` / ``d(s)``
+nodes a derivation shows before each rule expands them.
+
+None of them has a numeric value or generated code: they exist to be identified
+(``dX``) or to be printed (``d(U)``).
+"""
+from sympy import Basic, Expr, MatrixSymbol
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from ..registry import construct
+
+__all__ = ["DifferentialSymbol", "Differential", "ScalarDifferential"]
+
+
+class DifferentialSymbol(MatrixSymbol):
+    """The differential ``dX`` of a matrix variable X: a symbol of X's shape.
+
+    A subclass so it never equals a user's own symbol called "dX".
+    """
+
+    @classmethod
+    def of(cls, variable):
+        """The differential of ``variable``: ``DifferentialSymbol.of(X)`` is dX."""
+        return cls("d" + variable.name, *variable.shape)
+
+    def doit(self, **hints):
+        return self
+
+    @property
+    def variable_name(self):
+        return self.name[1:]
+
+    def _latex(self, printer):
+        return r"\mathrm{d}%s" % printer._print(MatrixSymbol(self.variable_name, *self.shape))
+
+
+class Differential(MatrixExpr):
+    """The unevaluated differential ``d(U)`` of a matrix expression (derivation steps)."""
+
+    def __new__(cls, arg):
+        return Basic.__new__(cls, _sympify(arg))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return r"\mathrm{d}\left(%s\right)" % printer._print(self.arg)
+
+
+class ScalarDifferential(Expr):
+    """The unevaluated differential ``d(s)`` of a scalar expression (derivation steps)."""
+
+    is_commutative = True
+
+    def __new__(cls, arg):
+        return Expr.__new__(cls, _sympify(arg))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def _sympystr(self, printer):
+        return f"d({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return r"\mathrm{d}\left(%s\right)" % printer._print(self.arg)
+
+
+_NO_VALUE = "a differential has no numeric value"
+construct(DifferentialSymbol, "matrix", leaf=True,
+          refuses={"numpy": _NO_VALUE, "codegen": _NO_VALUE})
+construct(Differential, "matrix", refuses={
+    "differential": "d(U) is a derivation step, expanded by U's own rule",
+    "numpy": _NO_VALUE, "codegen": _NO_VALUE})
+construct(ScalarDifferential, "scalar", refuses={
+    "differential": "d(s) is a derivation step, expanded by s's own rule",
+    "numpy": _NO_VALUE, "codegen": _NO_VALUE})
+
+
+# == printing ==
+
+
+# == parsing ==

@@ -1,0 +1,104 @@
+"""Scalar functions: the chain rule for every SymPy function, ``Abs``, and the sigmoid.
+
+    d φ(a) = φ'(a) da           (per argument for several; φ' from SymPy's ``fdiff``)
+    d |a| = sign(a) da
+    σ(x) = 1/(1 + e^{-x}),      σ'(x) = σ(x) (1 - σ(x))
+
+A function of a 1x1 matrix is the function of its scalar; a function of a whole matrix
+(the matrix exponential ...) and an undefined function are refused by name.
+"""
+from sympy import Abs, Add, Derivative, Function, Subs, exp, sign
+from sympy.core.function import AppliedUndef
+
+from ..algebra import is_matrix
+from ..errors import UnsupportedError
+from ..registry import DIFFERENTIAL, construct
+from .scalars import as_scalar
+
+__all__ = ["sigmoid"]
+
+
+class sigmoid(Function):
+    """The logistic sigmoid 1/(1 + exp(-x)); sigmoid'(x) = sigmoid(x) (1 - sigmoid(x))."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return 1 / (1 + exp(-x))
+        return None
+
+    def fdiff(self, argindex=1):
+        return self * (1 - self)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + exp(-x))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _latex(self, printer, exp=None):
+        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return body if exp is None else r"%s^{%s}" % (body, exp)
+
+    def _numpycode(self, printer):
+        np = printer._module
+        return f"(1/(1 + {printer._module_format(np + '.exp')}(-({printer._print(self.args[0])}))))"
+
+
+construct(Function, "scalar")
+construct(Abs, "scalar")
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(Abs, "d |a| = sign(a) da")
+def d_abs(s, d):
+    """d |a| = sign(a) da."""
+    return sign(s.args[0]) * d(s.args[0])
+
+
+@DIFFERENTIAL.register(Function, "chain rule: d φ(a) = φ'(a) da")
+def d_function(s, d):
+    """Chain rule: d φ(a) = φ'(a) da  (per argument for several)."""
+    if any(is_matrix(a) for a in s.args):
+        square = [a for a in s.args if is_matrix(a) and tuple(a.shape) != (1, 1)]
+        if square:
+            raise UnsupportedError(f"the matrix function {s}",
+                                   "functions of whole matrices (matrix exponential, logarithm, ...)"
+                                   " have no rule; for an elementwise function write M.applyfunc(f)")
+        return d(s.func(*[as_scalar(a) for a in s.args]))
+    if isinstance(s, AppliedUndef):
+        raise UnsupportedError(f"the undefined function {s.func}",
+                               "its derivative is unknown; give it as an explicit expression")
+    terms = []
+    for i, a in enumerate(s.args, start=1):
+        if not d.depends(a):
+            continue
+        try:
+            outer = s.fdiff(i)
+        except Exception as exc:  # SymPy raises ArgumentIndexError and others
+            raise UnsupportedError(f"the function {s.func}", f"no derivative: {exc}") from None
+        if outer.atoms(Derivative, Subs):
+            raise UnsupportedError(f"the function {s.func}", "SymPy knows no closed-form derivative")
+        terms.append(outer * d(a))
+    return Add(*terms)
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

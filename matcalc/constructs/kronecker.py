@@ -1,0 +1,63 @@
+"""The Kronecker product ``U ⊗ V``.
+
+    d(U ⊗ V) = dU ⊗ V + U ⊗ dV              d(u ⊗ w) = d(u w)   (u a column, w a row)
+    <C ⊗ D, A ⊗ L> = tr(C^T A) <D, L>        (and mirrored; I_{pq} = I_p ⊗ I_q)
+    vec(A ⊗ L) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec(A) ⊗ I_{cd}) vec(L)      (A a x b, L c x d)
+    (A ⊗ B)^T = A^T ⊗ B^T
+"""
+from sympy import MatAdd, MatMul
+from sympy.matrices.expressions.kronecker import KroneckerProduct
+
+from ..algebra import transpose_of
+from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+
+__all__ = ["kron"]
+
+
+def kron(*factors):
+    """A ⊗ B ⊗ ... (SymPy's ``KroneckerProduct``)."""
+    return KroneckerProduct(*factors)
+
+
+construct(KroneckerProduct, "matrix", linear=True)
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(KroneckerProduct, "product rule: d(U ⊗ V) = dU ⊗ V + U ⊗ dV")
+def d_kronecker(U, d):
+    """d(U ⊗ V) = dU ⊗ V + U ⊗ dV;  a column ⊗ a row is their outer product u v^T."""
+    args = list(U.args)
+    if len(args) == 2:
+        column = next((a for a in args if a.shape[1] == 1), None)
+        row = next((a for a in args if a.shape[0] == 1 and a is not column), None)
+        if column is not None and row is not None:
+            return d(MatMul(column, row))
+    return MatAdd(*[KroneckerProduct(*args[:i], d(a), *args[i + 1:])
+                    for i, a in enumerate(args) if d.depends(a)])
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == structure ==
+
+@TRANSPOSE.register(KroneckerProduct)
+def transpose_kronecker(M):
+    """(A ⊗ B)^T = A^T ⊗ B^T."""
+    return KroneckerProduct(*[transpose_of(a) for a in M.args])
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

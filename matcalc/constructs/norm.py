@@ -1,0 +1,89 @@
+"""The Frobenius norm ``||E||_F`` of a matrix and the 2-norm ``||x||_2`` of a vector.
+
+    ||E|| = sqrt(tr(E^T E))        d||E|| = tr(E^T dE) / ||E||
+"""
+from sympy import Expr, MatMul
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from ..algebra import transpose_of
+from ..registry import DIFFERENTIAL, construct
+from .trace import trace
+
+__all__ = ["Norm", "norm"]
+
+
+class Norm(Expr):
+    """Frobenius norm ``||E||_F`` of a matrix, the 2-norm ``||x||_2`` of a vector.
+
+    Both are ``sqrt(tr(E^T E))``; d||E|| = tr(E^T dE) / ||E||.
+    """
+
+    is_commutative = True
+    is_real = True
+    is_extended_real = True
+    is_nonnegative = True
+    is_finite = True
+
+    def __new__(cls, arg):
+        arg = _sympify(arg)
+        if not isinstance(arg, MatrixExpr):
+            raise TypeError(f"norm() needs a matrix expression, got {arg!r}")
+        return Expr.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def is_vector_norm(self):
+        rows, cols = self.arg.shape
+        return rows == 1 or cols == 1
+
+    def _eval_is_zero(self):
+        return None
+
+    def _sympystr(self, printer):
+        return f"norm({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        sub = "2" if self.is_vector_norm else "F"
+        return r"\left\|%s\right\|_{%s}" % (printer._print(self.arg), sub)
+
+    def _numpycode(self, printer):
+        return f"{printer._module_format(printer._module + '.linalg.norm')}({printer._print(self.arg)})"
+
+
+def norm(E):
+    """``||E||_F`` for a matrix, ``||x||_2`` for a vector (a SymPy scalar)."""
+    return Norm(E)
+
+
+construct(Norm, "scalar")
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(Norm, "d ||E|| = tr(E^T dE) / ||E||")
+def d_norm(s, d):
+    """d ||E||_F = tr(E^T dE) / ||E||_F."""
+    E = s.arg
+    return trace(MatMul(transpose_of(E), d(E))) / s
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

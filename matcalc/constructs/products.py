@@ -1,0 +1,84 @@
+"""Matrix products and sums: ``MatMul`` (c U V ...) and ``MatAdd`` (U + V + ...).
+
+    d(U + V) = dU + dV                       d(c U V) = dc U V + c dU V + c U dV
+    <G, A L B> = <A^T G B^T, L>              <G, s A> = s tr(G^T A)     (s a scalar differential)
+    vec(c A L B) = c (B^T ⊗ A) vec(L)        vec(s M) = vec(M) vec(G)^T vec(dX)  (s = <G, dX>)
+    (c A B)^T = c B^T A^T                    (A + B)^T = A^T + B^T
+"""
+from sympy import MatAdd, MatMul
+
+from ..algebra import is_matrix, matadd, matmul, transpose_of
+from ..errors import ShapeError
+from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
+from ..shapes import require_equal_shapes, same_size, shape_text
+
+construct(MatMul, "matrix", linear=True)
+construct(MatAdd, "matrix", linear=True)
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(MatAdd, "linearity: d(U + V) = dU + dV")
+def d_sum(U, d):
+    """Linearity: d(U + V) = dU + dV."""
+    return MatAdd(*[d(a) for a in U.args if d.depends(a)])
+
+
+@DIFFERENTIAL.register(MatMul, "product rule: d(UV) = dU V + U dV")
+def d_matmul(U, d):
+    """Product rule: d(c U V) = dc U V + c dU V + c U dV."""
+    coeff, mats = U.as_coeff_matrices()
+    terms = []
+    if d.depends(coeff):
+        terms.append(MatMul(d(coeff), *mats))
+    lead = [] if coeff == 1 else [coeff]
+    for i, factor in enumerate(mats):
+        if d.depends(factor):
+            terms.append(MatMul(*lead, *mats[:i], d(factor), *mats[i + 1:]))
+    return MatAdd(*terms)
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == structure ==
+
+@TRANSPOSE.register(MatMul)
+def transpose_matmul(M):
+    """(c A B)^T = c B^T A^T."""
+    coeff, mats = M.as_coeff_matrices()
+    return matmul(coeff, *[transpose_of(m) for m in reversed(mats)])
+
+
+@TRANSPOSE.register(MatAdd)
+def transpose_matadd(M):
+    """(A + B)^T = A^T + B^T."""
+    return matadd(*[transpose_of(a) for a in M.args])
+
+
+VALIDATE.register(MatAdd)(require_equal_shapes)
+
+
+@VALIDATE.register(MatMul)
+def validate_product(node):
+    """The factors of a product are conformable."""
+    mats = [a for a in node.args if is_matrix(a)]
+    for left, right in zip(mats, mats[1:]):
+        if not same_size(left.shape[1], right.shape[0]):
+            raise ShapeError(f"the product {node} is not conformable: {left} is "
+                             f"{shape_text(left)}, {right} is {shape_text(right)}")
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

@@ -1,0 +1,56 @@
+"""The leaves: matrix symbols, the identity I, the zero matrix 0 and the ones matrix 1.
+
+    I^T = I (square)      0^T = 0 (n x m -> m x n)      1^T = 1 (n x m -> m x n)
+
+A leaf is never differentiated by a rule: the variable's differential is dX and any
+other leaf is a constant (d = 0).
+"""
+from sympy import Identity, MatrixSymbol
+from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
+from sympy.matrices.expressions.transpose import Transpose
+
+from ..registry import TRANSPOSE, construct
+
+construct(MatrixSymbol, "matrix", leaf=True)
+construct(Identity, "matrix", leaf=True)
+construct(ZeroMatrix, "matrix", leaf=True)
+construct(OneMatrix, "matrix", leaf=True)
+
+
+# == structure ==
+
+@TRANSPOSE.register(MatrixSymbol)
+def transpose_symbol(M):
+    """X^T; a symbol with a declared symmetric structure is its own transpose."""
+    own = M._eval_transpose()
+    return own if own is not None else Transpose(M)
+
+
+@TRANSPOSE.register(Identity)
+def transpose_identity(M):
+    """I^T = I."""
+    return M
+
+
+@TRANSPOSE.register(ZeroMatrix)
+def transpose_zero(M):
+    """0^T = 0 of the transposed shape."""
+    return ZeroMatrix(M.shape[1], M.shape[0])
+
+
+@TRANSPOSE.register(OneMatrix)
+def transpose_ones(M):
+    """1^T = 1 of the transposed shape."""
+    return OneMatrix(M.shape[1], M.shape[0])
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

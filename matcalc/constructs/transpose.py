@@ -1,0 +1,46 @@
+"""The transpose ``U^T``.
+
+    d(U^T) = (dU)^T            <G, L^T> = <G^T, L>            vec(L^T) = K_{a,b} vec(L)  (L a x b)
+    (U^T)^T = U
+
+Transposes are pushed to the symbols by every construct's own rule (``algebra.transpose_of``).
+"""
+from sympy.matrices.expressions.transpose import Transpose
+
+from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+
+construct(Transpose, "matrix", linear=True)
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(Transpose, "d(U^T) = (dU)^T")
+def d_transpose(U, d):
+    """d(U^T) = (dU)^T."""
+    return Transpose(d(U.arg))
+
+
+# == identification ==
+
+
+# == simplification ==
+
+
+# == structure ==
+
+@TRANSPOSE.register(Transpose)
+def transpose_transpose(M):
+    """(U^T)^T = U."""
+    return M.arg
+
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

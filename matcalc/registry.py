@@ -1,0 +1,215 @@
+"""The rule registry: every construct's rule for every stage of the pipeline.
+
+A *construct* is a SymPy expression class (``Trace``, ``KroneckerProduct``, matcalc's own
+``Norm`` ...).  A *stage* (an ``Operation``) is a small table from construct classes to rules,
+as JAX keeps ``ad.primitive_jvps[cholesky_p] = _cholesky_jvp_rule``.  Each construct's module
+in ``matcalc/constructs/`` registers its rules right after defining (or naming) the
+construct, so reading that module tells everything matcalc knows about it::
+
+    @DIFFERENTIAL.register(Trace, "d tr(U) = tr(dU)")
+    def d_trace(s, d):
+        return Trace(d(s.arg))
+
+The stages (``matcalc.differential``, ``matcalc.identify``, ``matcalc.simplify``,
+``matcalc.printing``, ``matcalc.codegen`` ...) are generic walkers that look rules up here
+and never switch on a construct's type.
+
+Lookup follows the class's MRO (a ``StructuredMatrixSymbol`` uses the ``MatrixSymbol``
+rule unless it has its own).  A rule may carry a guard, ``when=``: guarded rules of a class
+are tried, in registration order, before its unguarded rule, the most specific class first
+(``log`` of a determinant has its own differential, registered by the determinant's module).  A stage that finds no rule
+raises ``UnsupportedError`` naming the construct and the stage (``Operation.__call__``) or
+lets its caller decide (``Operation.lookup`` returns None).
+
+``construct(cls, ...)`` declares a construct: which stages it must have rules for (its
+contract, checked by ``tests/test_contract.py``) and which it refuses, with the reason.
+"""
+from dataclasses import dataclass, field
+
+from .errors import UnsupportedError
+
+__all__ = ["Operation", "RuleList", "Construct", "construct", "CONSTRUCTS", "OPERATIONS",
+           "required_operations", "describe"]
+
+
+def describe(expr, limit=120):
+    """``expr`` as short text for an error message; never raises (printing can fail)."""
+    try:
+        text = str(expr)
+    except Exception:  # a message must never crash (SymPy's printers can)
+        try:
+            text = f"{type(expr).__name__}{tuple(type(a).__name__ for a in expr.args)}"
+        except Exception:
+            text = type(expr).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class Operation:
+    """One stage's rules: construct class -> rule (with optional guarded rules first)."""
+
+    def __init__(self, name, doc=""):
+        self.name, self.doc = name, doc
+        self.rules = {}       # class -> unguarded rule
+        self.guarded = {}     # class -> [(when, rule), ...]
+        self.names = {}       # rule -> the name shown in derivations (its formula)
+        self._cache = {}      # class -> ((guard or None, rule), ...) along the MRO
+        OPERATIONS[name] = self
+
+    def register(self, cls, name=None, *, when=None):
+        """Decorator: ``rule`` is this stage's rule for ``cls`` (and its subclasses);
+        ``name`` is how a derivation step names it (None for a rule that only refuses)."""
+        def decorate(rule):
+            if when is None:
+                if cls in self.rules:
+                    raise ValueError(f"{self.name}: {cls.__name__} already has the rule "
+                                     f"{self.rules[cls].__name__}")
+                self.rules[cls] = rule
+            else:
+                self.guarded.setdefault(cls, []).append((when, rule))
+            if name is not None:
+                self.names[rule] = name
+            self._cache.clear()
+            return rule
+        return decorate
+
+    def lookup(self, expr):
+        """The rule for ``expr``, or None: along the MRO, a class's guarded rules whose
+        guard holds, then its unguarded rule."""
+        candidates = self._cache.get(type(expr))
+        if candidates is None:
+            candidates = self._cache[type(expr)] = tuple(
+                entry for klass in type(expr).__mro__
+                for entry in (*self.guarded.get(klass, ()),
+                              *(((None, self.rules[klass]),) if klass in self.rules else ())))
+        for when, rule in candidates:
+            if when is None or when(expr):
+                return rule
+        return None
+
+    def has_rule(self, cls):
+        """Does ``cls`` have an (unguarded) rule of its own or through its bases?"""
+        return any(k in self.rules for k in cls.__mro__)
+
+    def __call__(self, expr, *args, **kwargs):
+        rule = self.lookup(expr)
+        if rule is None:
+            raise self.unsupported(expr)
+        return rule(expr, *args, **kwargs)
+
+    def unsupported(self, expr, detail=""):
+        """The ``UnsupportedError`` for ``expr`` at this stage (naming construct and stage)."""
+        declared = CONSTRUCTS.get(type(expr))
+        reason = declared.refuses.get(self.name) if declared else None
+        return UnsupportedError(f"{type(expr).__name__} ({describe(expr)})",
+                                detail or reason or f"no {self.name} rule")
+
+    def __repr__(self):
+        return f"<Operation {self.name}: {len(self.rules)} constructs>"
+
+
+class RuleList:
+    """A stage whose rules are lists per class, all applied in order (local rewrites)."""
+
+    def __init__(self, name, doc=""):
+        self.name, self.doc = name, doc
+        self.rules = {}       # class -> [rule, ...]
+        self._cache = {}
+        OPERATIONS[name] = self
+
+    def register(self, *classes):
+        def decorate(rule):
+            for cls in classes:
+                self.rules.setdefault(cls, []).append(rule)
+            self._cache.clear()
+            return rule
+        return decorate
+
+    def lookup(self, expr):
+        """Every rule for ``expr``'s class and its bases, most specific class first."""
+        kind = type(expr)
+        try:
+            return self._cache[kind]
+        except KeyError:
+            found = tuple(rule for k in kind.__mro__ for rule in self.rules.get(k, ()))
+            self._cache[kind] = found
+            return found
+
+    def has_rule(self, cls):
+        return any(k in self.rules for k in cls.__mro__)
+
+
+#: stage name -> Operation / RuleList (filled as the stages are created below)
+OPERATIONS = {}
+
+
+@dataclass
+class Construct:
+    """A construct's contract: what it is and which stages it refuses (with reasons)."""
+    cls: type
+    kind: str                   # "matrix" or "scalar"
+    linear: bool                # can wrap dX in a differential: needs identification rules
+    leaf: bool = False          # no arguments: a constant or the variable, never differentiated
+    refuses: dict = field(default_factory=dict)   # stage name -> reason
+    module: str = ""
+
+
+#: construct class -> Construct
+CONSTRUCTS = {}
+
+
+def construct(cls, kind="matrix", linear=False, leaf=False, refuses=None, module=None):
+    """Declare ``cls`` a construct of ``kind`` ("matrix" or "scalar").
+
+    ``linear``: it can appear around dX in a differential (a product, a trace, a transpose
+    ...), so identification rules (gradient, and for matrices vec) are part of its contract.
+    ``leaf``: it has no arguments (a symbol, I, 0, 1, K): the differential stage handles it
+    as a constant or as the variable itself.
+    ``refuses``: stage name -> the reason this construct has no rule for that stage.
+    """
+    if kind not in ("matrix", "scalar"):
+        raise ValueError(f"kind must be 'matrix' or 'scalar', got {kind!r}")
+    CONSTRUCTS[cls] = Construct(cls, kind, linear, leaf, dict(refuses or {}),
+                                module or cls.__module__)
+    return cls
+
+
+def required_operations(declared):
+    """The stages a declared construct must have a rule for (or refuse with a reason)."""
+    ops = ["latex", "text", "numpy", "codegen"] + ([] if declared.leaf else ["differential"])
+    if declared.kind == "matrix":
+        ops.append("transpose")
+    if declared.linear:
+        ops.append("cotangent")
+        if declared.kind == "matrix":
+            ops.append("vec")
+    return ops
+
+
+# --------------------------------------------------------------------------
+# The stages.  Each construct module imports the tables it registers rules in from here;
+# the stage modules import them too and walk expressions with them.
+# --------------------------------------------------------------------------
+
+# == derivation ==
+DIFFERENTIAL = Operation(
+    "differential", "rule(expr, d) -> d(expr), built from d(arg) of its arguments "
+    "(d.depends(arg) says whether an argument depends on the variable); its name is the formula")
+COTANGENT = Operation(
+    "cotangent", "rule(L, G, walk) yields the contributions <G, L> = sum_i <G_i, dX>: "
+    "L is a differential linear in dX wrapped by this construct, G the cotangent "
+    "(a scalar coefficient for scalar L); walk(L', G') continues inside")
+VEC = Operation(
+    "vec", "rule(L, walk) yields J_i with vec(L) = sum_i J_i vec(dX); walk(L') yields "
+    "the Jacobians of an inner differential")
+
+# == structure ==
+TRANSPOSE = Operation("transpose", "rule(M) -> M^T with the transpose pushed inward")
+VALIDATE = Operation("validate", "rule(expr) raises ShapeError/NonSquareMatrixError for an "
+                                 "ill-shaped node (sizes compared symbolically)")
+
+# == simplification ==
+REWRITE = RuleList("rewrite", "local rewrites e -> e' applied bottom-up to every node "
+                              "(the Cookbook form); a rule returns e when it does not apply")
+CANONICAL = RuleList("canonical", "more rewrites applied only to decide equality "
+                                  "(expanded forms: tr(A + B) = tr A + tr B ...)")
+NEGATE = Operation("negate", "rule(M) -> -M as one factor (a difference flipped), or None")
