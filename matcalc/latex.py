@@ -53,6 +53,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 
 from .constructs.differentials import DifferentialSymbol
+from .registry import DIFFERENTIAL
 
 __all__ = ["MatcalcLatexPrinter", "latex", "align_steps", "escape_text", "PREAMBLE",
            "derivation_latex", "rule_note", "tidy_step", "space_differentials", "RULE_NOTES"]
@@ -452,35 +453,10 @@ def align_steps(rows, **settings):
 # --------------------------------------------------------------------------
 
 #: The engine's rule names (``matcalc.differential.RULE_NAMES`` and the steps of
-#: ``derive``) as notes for a derivation: named rules by their name, the rules of
-#: one construct by their formula.  Text with inline ``$...$`` math (``escape_text``).
-RULE_NOTES = {
-    "linearity: d(U + V) = dU + dV": "linearity",
-    "product rule: d(UV) = dU V + U dV": "product rule",
-    "d(U^T) = (dU)^T": r"$\mathrm{d}(U^{T}) = (\mathrm{d}U)^{T}$",
-    "d(U^{-1}) = -U^{-1} dU U^{-1}": r"$\mathrm{d}(U^{-1}) = -U^{-1}\,\mathrm{d}U\,U^{-1}$",
-    "d(U^k) = sum_i U^i dU U^{k-1-i}":
-        r"$\mathrm{d}(U^{k}) = \sum_{i} U^{i}\,\mathrm{d}U\,U^{k-1-i}$",
-    "product rule: d(U ∘ V) = dU ∘ V + U ∘ dV": r"product rule for $\circ$",
-    "d(U^{∘p}) = p U^{∘(p-1)} ∘ dU":
-        r"$\mathrm{d}(U^{\circ p}) = p\,U^{\circ (p-1)} \circ \mathrm{d}U$",
-    "product rule: d(U ⊗ V) = dU ⊗ V + U ⊗ dV": r"product rule for $\otimes$",
-    "d diag(u) = diag(du)": r"$\mathrm{d}\operatorname{diag}(u) = \operatorname{diag}(\mathrm{d}u)$",
-    "d diagvec(U) = diagvec(dU)":
-        r"$\mathrm{d}\operatorname{diag}(U) = \operatorname{diag}(\mathrm{d}U)$",
-    "d(U ∘ I) = dU ∘ I": r"$\mathrm{d}(U \circ I) = \mathrm{d}U \circ I$",
-    "d φ(U) = φ'(U) ∘ dU": r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$",
-    "linearity: d(a + b) = da + db": "linearity",
-    "product rule: d(ab) = da b + a db": "product rule",
-    "power rule: d(a^p) = p a^{p-1} da": "power rule",
-    "d tr(U) = tr(dU)": r"$\mathrm{d}\operatorname{tr}(U) = \operatorname{tr}(\mathrm{d}U)$",
-    "d det(U) = det(U) tr(U^{-1} dU)":
-        r"$\mathrm{d}\det U = \det U \operatorname{tr}(U^{-1}\,\mathrm{d}U)$",
-    "d log det(U) = tr(U^{-1} dU)": r"$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\,\mathrm{d}U)$",
-    "d ||E|| = tr(E^T dE) / ||E||": r"$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\,\mathrm{d}E) / \|E\|$",
-    "d (M)_{00} = (dM)_{00}": r"$1 \times 1$ matrix as a scalar",
-    "d |a| = sign(a) da": r"$\mathrm{d}|a| = \operatorname{sign}(a)\,\mathrm{d}a$",
-    "chain rule: d φ(a) = φ'(a) da": "chain rule",
+#: ``derive``) as notes for a derivation: each construct's differential rules carry their
+#: note (``DIFFERENTIAL.register(..., note=...)``); the identification steps' are here.
+#: Text with inline ``$...$`` math (``escape_text``).
+RULE_NOTES = {**DIFFERENTIAL.notes,
     "trace cyclic: df = tr(G^T dX)": "trace cyclic",
     "identify gradient: G": "identify gradient",
     "numerator layout: transpose": r"numerator layout: $G^{T}$",

@@ -52,12 +52,14 @@ class Operation:
         self.rules = {}       # class -> unguarded rule
         self.guarded = {}     # class -> [(when, rule), ...]
         self.names = {}       # rule -> the name shown in derivations (its formula)
+        self.notes = {}       # that name -> its LaTeX note (text with $...$ math)
         self._cache = {}      # class -> ((guard or None, rule), ...) along the MRO
         OPERATIONS[name] = self
 
-    def register(self, cls, name=None, *, when=None):
+    def register(self, cls, name=None, *, when=None, note=None):
         """Decorator: ``rule`` is this stage's rule for ``cls`` (and its subclasses);
-        ``name`` is how a derivation step names it (None for a rule that only refuses)."""
+        ``name`` is how a derivation step names it (None for a rule that only refuses),
+        ``note`` how a LaTeX derivation names it (text with ``$...$`` math)."""
         def decorate(rule):
             if when is None:
                 if cls in self.rules:
@@ -68,6 +70,8 @@ class Operation:
                 self.guarded.setdefault(cls, []).append((when, rule))
             if name is not None:
                 self.names[rule] = name
+                if note is not None:
+                    self.notes[name] = note
             self._cache.clear()
             return rule
         return decorate
@@ -213,3 +217,14 @@ REWRITE = RuleList("rewrite", "local rewrites e -> e' applied bottom-up to every
 CANONICAL = RuleList("canonical", "more rewrites applied only to decide equality "
                                   "(expanded forms: tr(A + B) = tr A + tr B ...)")
 NEGATE = Operation("negate", "rule(M) -> -M as one factor (a difference flipped), or None")
+
+# == printing ==
+
+
+# == parsing ==
+
+
+# == numeric ==
+
+
+# == codegen ==

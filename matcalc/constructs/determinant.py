@@ -27,14 +27,16 @@ construct(Determinant, "scalar")
 
 # == differential ==
 
-@DIFFERENTIAL.register(Determinant, "d det(U) = det(U) tr(U^{-1} dU)")
+@DIFFERENTIAL.register(Determinant, "d det(U) = det(U) tr(U^{-1} dU)",
+                       note=r"$\mathrm{d}\det U = \det U \operatorname{tr}(U^{-1}\,\mathrm{d}U)$")
 def d_det(s, d):
     """d det(U) = det(U) tr(U^{-1} dU)."""
     U = s.arg
     return s * trace(MatMul(inverse(U), d(U)))
 
 
-@DIFFERENTIAL.register(log, "d log det(U) = tr(U^{-1} dU)", when=_is_logdet)
+@DIFFERENTIAL.register(log, "d log det(U) = tr(U^{-1} dU)", when=_is_logdet,
+                       note=r"$\mathrm{d}\log\det U = \operatorname{tr}(U^{-1}\,\mathrm{d}U)$")
 def d_logdet(s, d):
     """d log det(U) = tr(U^{-1} dU)."""
     U = s.args[0].arg

@@ -30,19 +30,22 @@ construct(DiagonalMatrix, "matrix", linear=True)
 
 # == differential ==
 
-@DIFFERENTIAL.register(DiagMatrix, "d diag(u) = diag(du)")
+@DIFFERENTIAL.register(DiagMatrix, "d diag(u) = diag(du)",
+                       note=r"$\mathrm{d}\operatorname{diag}(u) = \operatorname{diag}(\mathrm{d}u)$")
 def d_diag_matrix(U, d):
     """d diag(u) = diag(du)."""
     return DiagMatrix(d(U.args[0]))
 
 
-@DIFFERENTIAL.register(DiagonalOf, "d diagvec(U) = diagvec(dU)")
+@DIFFERENTIAL.register(DiagonalOf, "d diagvec(U) = diagvec(dU)",
+                       note=r"$\mathrm{d}\operatorname{diag}(U) = \operatorname{diag}(\mathrm{d}U)$")
 def d_diagonal_of(U, d):
     """d diagvec(U) = diagvec(dU)."""
     return DiagonalOf(d(U.args[0]))
 
 
-@DIFFERENTIAL.register(DiagonalMatrix, "d(U ∘ I) = dU ∘ I")
+@DIFFERENTIAL.register(DiagonalMatrix, "d(U ∘ I) = dU ∘ I",
+                       note=r"$\mathrm{d}(U \circ I) = \mathrm{d}U \circ I$")
 def d_diagonal_matrix(U, d):
     """d (U ∘ I) = dU ∘ I."""
     return DiagonalMatrix(d(U.args[0]))

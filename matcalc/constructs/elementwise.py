@@ -34,7 +34,8 @@ construct(ElementwiseApplyFunction, "matrix")
 
 # == differential ==
 
-@DIFFERENTIAL.register(ElementwiseApplyFunction, "d φ(U) = φ'(U) ∘ dU")
+@DIFFERENTIAL.register(ElementwiseApplyFunction, "d φ(U) = φ'(U) ∘ dU",
+                       note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
     derivative = U._get_function_fdiff()

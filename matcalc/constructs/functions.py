@@ -53,13 +53,15 @@ construct(Abs, "scalar")
 
 # == differential ==
 
-@DIFFERENTIAL.register(Abs, "d |a| = sign(a) da")
+@DIFFERENTIAL.register(Abs, "d |a| = sign(a) da",
+                       note=r"$\mathrm{d}|a| = \operatorname{sign}(a)\,\mathrm{d}a$")
 def d_abs(s, d):
     """d |a| = sign(a) da."""
     return sign(s.args[0]) * d(s.args[0])
 
 
-@DIFFERENTIAL.register(Function, "chain rule: d φ(a) = φ'(a) da")
+@DIFFERENTIAL.register(Function, "chain rule: d φ(a) = φ'(a) da",
+                       note="chain rule")
 def d_function(s, d):
     """Chain rule: d φ(a) = φ'(a) da  (per argument for several)."""
     if any(is_matrix(a) for a in s.args):

@@ -26,7 +26,8 @@ construct(HadamardPower, "matrix")
 
 # == differential ==
 
-@DIFFERENTIAL.register(HadamardProduct, "product rule: d(U ∘ V) = dU ∘ V + U ∘ dV")
+@DIFFERENTIAL.register(HadamardProduct, "product rule: d(U ∘ V) = dU ∘ V + U ∘ dV",
+                       note=r"product rule for $\circ$")
 def d_hadamard(U, d):
     """d(U ∘ V) = dU ∘ V + U ∘ dV."""
     args = list(U.args)
@@ -34,7 +35,8 @@ def d_hadamard(U, d):
                     for i, a in enumerate(args) if d.depends(a)])
 
 
-@DIFFERENTIAL.register(HadamardPower, "d(U^{∘p}) = p U^{∘(p-1)} ∘ dU")
+@DIFFERENTIAL.register(HadamardPower, "d(U^{∘p}) = p U^{∘(p-1)} ∘ dU",
+                       note=r"$\mathrm{d}(U^{\circ p}) = p\,U^{\circ (p-1)} \circ \mathrm{d}U$")
 def d_hadamard_power(U, d):
     """d(U^{∘p}) = p U^{∘(p-1)} ∘ dU  (constant p)."""
     base, p = U.args

@@ -30,14 +30,16 @@ construct(MatPow, "matrix")
 
 # == differential ==
 
-@DIFFERENTIAL.register(Inverse, "d(U^{-1}) = -U^{-1} dU U^{-1}")
+@DIFFERENTIAL.register(Inverse, "d(U^{-1}) = -U^{-1} dU U^{-1}",
+                       note=r"$\mathrm{d}(U^{-1}) = -U^{-1}\,\mathrm{d}U\,U^{-1}$")
 def d_inverse(U, d):
     """d(U^{-1}) = -U^{-1} dU U^{-1}."""
     inv = Inverse(U.arg)
     return MatMul(S.NegativeOne, inv, d(U.arg), inv)
 
 
-@DIFFERENTIAL.register(MatPow, "d(U^k) = sum_i U^i dU U^{k-1-i}")
+@DIFFERENTIAL.register(MatPow, "d(U^k) = sum_i U^i dU U^{k-1-i}",
+                       note=r"$\mathrm{d}(U^{k}) = \sum_{i} U^{i}\,\mathrm{d}U\,U^{k-1-i}$")
 def d_matpow(U, d):
     """d(U^k) = sum_i U^i dU U^{k-1-i}; negative k through U^{-1}; 1x1 U: k U^{k-1} dU."""
     base, k = U.args

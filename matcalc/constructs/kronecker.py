@@ -24,7 +24,8 @@ construct(KroneckerProduct, "matrix", linear=True)
 
 # == differential ==
 
-@DIFFERENTIAL.register(KroneckerProduct, "product rule: d(U ⊗ V) = dU ⊗ V + U ⊗ dV")
+@DIFFERENTIAL.register(KroneckerProduct, "product rule: d(U ⊗ V) = dU ⊗ V + U ⊗ dV",
+                       note=r"product rule for $\otimes$")
 def d_kronecker(U, d):
     """d(U ⊗ V) = dU ⊗ V + U ⊗ dV;  a column ⊗ a row is their outer product u v^T."""
     args = list(U.args)

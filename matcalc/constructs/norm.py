@@ -64,7 +64,8 @@ construct(Norm, "scalar")
 
 # == differential ==
 
-@DIFFERENTIAL.register(Norm, "d ||E|| = tr(E^T dE) / ||E||")
+@DIFFERENTIAL.register(Norm, "d ||E|| = tr(E^T dE) / ||E||",
+                       note=r"$\mathrm{d}\|E\| = \operatorname{tr}(E^{T}\,\mathrm{d}E) / \|E\|$")
 def d_norm(s, d):
     """d ||E||_F = tr(E^T dE) / ||E||_F."""
     E = s.arg

@@ -18,13 +18,15 @@ construct(MatAdd, "matrix", linear=True)
 
 # == differential ==
 
-@DIFFERENTIAL.register(MatAdd, "linearity: d(U + V) = dU + dV")
+@DIFFERENTIAL.register(MatAdd, "linearity: d(U + V) = dU + dV",
+                       note="linearity")
 def d_sum(U, d):
     """Linearity: d(U + V) = dU + dV."""
     return MatAdd(*[d(a) for a in U.args if d.depends(a)])
 
 
-@DIFFERENTIAL.register(MatMul, "product rule: d(UV) = dU V + U dV")
+@DIFFERENTIAL.register(MatMul, "product rule: d(UV) = dU V + U dV",
+                       note="product rule")
 def d_matmul(U, d):
     """Product rule: d(c U V) = dc U V + c dU V + c U dV."""
     coeff, mats = U.as_coeff_matrices()

@@ -60,20 +60,23 @@ construct(MatrixElement, "scalar", linear=True)
 
 # == differential ==
 
-@DIFFERENTIAL.register(Add, "linearity: d(a + b) = da + db")
+@DIFFERENTIAL.register(Add, "linearity: d(a + b) = da + db",
+                       note="linearity")
 def d_add(s, d):
     """Linearity: d(a + b) = da + db."""
     return Add(*[d(a) for a in s.args if d.depends(a)])
 
 
-@DIFFERENTIAL.register(Mul, "product rule: d(ab) = da b + a db")
+@DIFFERENTIAL.register(Mul, "product rule: d(ab) = da b + a db",
+                       note="product rule")
 def d_mul(s, d):
     """Product rule: d(a b) = da b + a db."""
     args = list(s.args)
     return Add(*[Mul(*args[:i], d(a), *args[i + 1:]) for i, a in enumerate(args) if d.depends(a)])
 
 
-@DIFFERENTIAL.register(Pow, "power rule: d(a^p) = p a^{p-1} da")
+@DIFFERENTIAL.register(Pow, "power rule: d(a^p) = p a^{p-1} da",
+                       note="power rule")
 def d_pow(s, d):
     """d(a^p) = p a^{p-1} da;  d(b^a) = b^a log(b) da."""
     base, p = s.args
@@ -84,7 +87,8 @@ def d_pow(s, d):
     return s * (d(p) * log(base) + p * d(base) / base)
 
 
-@DIFFERENTIAL.register(MatrixElement, "d (M)_{00} = (dM)_{00}")
+@DIFFERENTIAL.register(MatrixElement, "d (M)_{00} = (dM)_{00}",
+                       note=r"$1 \times 1$ matrix as a scalar")
 def d_element(s, d):
     """d (M)_{00} = (dM)_{00}  for a 1x1 matrix M used as a scalar."""
     M, i, j = s.args

@@ -21,7 +21,8 @@ construct(Trace, "scalar", linear=True)
 
 # == differential ==
 
-@DIFFERENTIAL.register(Trace, "d tr(U) = tr(dU)")
+@DIFFERENTIAL.register(Trace, "d tr(U) = tr(dU)",
+                       note=r"$\mathrm{d}\operatorname{tr}(U) = \operatorname{tr}(\mathrm{d}U)$")
 def d_trace(s, d):
     """d tr(U) = tr(dU)."""
     return Trace(d(s.arg))

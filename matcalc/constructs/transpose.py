@@ -14,7 +14,8 @@ construct(Transpose, "matrix", linear=True)
 
 # == differential ==
 
-@DIFFERENTIAL.register(Transpose, "d(U^T) = (dU)^T")
+@DIFFERENTIAL.register(Transpose, "d(U^T) = (dU)^T",
+                       note=r"$\mathrm{d}(U^{T}) = (\mathrm{d}U)^{T}$")
 def d_transpose(U, d):
     """d(U^T) = (dU)^T."""
     return Transpose(d(U.arg))
