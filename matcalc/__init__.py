@@ -8,8 +8,8 @@
     2*X.T*(X*W - Y)
 """
 from . import sympy_fixes  # noqa: F401  (a SymPy 1.14 workaround; see the module)
-from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError,
-                     UnsupportedError)
+from .errors import (CatalogueError, MatcalcError, NonFiniteError, NonSquareMatrixError,
+                     ParseError, ShapeError, UnsupportedError)
 from . import constructs  # noqa: F401  (registers every construct's rules)
 from .constructs.commutation import CommutationMatrix
 from .constructs.determinant import logdet
@@ -29,7 +29,7 @@ __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "deriv
            "tensor_from_jacobian", "jacobian_from_tensor", "check", "check_jacobian",
            "check_hessian", "latex", "derivation_latex", "init_printing",
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
-           "CatalogueError", "MatcalcError", "norm", "Norm", "sigmoid", "scalar", "logdet",
+           "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of"]
 

@@ -14,7 +14,7 @@ row vec(grad f)^T; a scalar ``Symbol`` X is a 1 x 1 variable.
 """
 from dataclasses import dataclass, field
 
-from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, S, Symbol
+from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, S, Symbol, nan, oo, zoo
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
@@ -25,7 +25,9 @@ from .constructs.hadamard import hadamard
 from .constructs.scalars import as_scalar, scalar
 from .constructs.trace import trace
 from .differential import differential, differential_steps
+from .errors import NonFiniteError
 from .identify import gradient_terms, scalar_jacobian, vec_jacobian
+from .registry import describe
 from .shapes import check_shapes
 from .simplify import normalize, simplify_result
 from .simplify.kronecker_form import simplify_jacobian
@@ -80,14 +82,27 @@ class Derivation:
 # validation
 # --------------------------------------------------------------------------
 
+_NON_FINITE = {nan: "nan", zoo: "zoo (a division by zero?)", oo: "oo", -oo: "-oo"}
+
+
+def _require_finite(expr, what):
+    """Refuse ``expr`` when it holds nan, zoo or an infinity: it has no finite value."""
+    for value, name in _NON_FINITE.items():
+        if expr.has(value):
+            raise NonFiniteError(f"{what} is not finite: it contains {name}: {describe(expr)}")
+    return expr
+
+
 def _function(f):
-    """``f`` as a SymPy expression (never text), free of unevaluated derivatives, well shaped."""
+    """``f`` as a SymPy expression (never text), free of unevaluated derivatives, finite,
+    well shaped."""
     if isinstance(f, str):
         raise TypeError("the function must be a SymPy expression, not text; parse text with "
                         "matcalc.parse.parse(text), which never evaluates it")
     f = _sympify(f)
     if f.has(Derivative):
         raise ValueError(f"the function contains an unevaluated Derivative: {f}")
+    _require_finite(f, "the function")
     check_shapes(f)
     return f
 
@@ -133,7 +148,7 @@ def _finish(G, layout, structure):
         G = simplify_result(transpose_of(G))
     if G.has(Derivative):
         raise AssertionError(f"internal error: unevaluated Derivative in a result: {G}")
-    return G
+    return _require_finite(G, "the derivative")
 
 
 def _gradient(df, X):
@@ -227,7 +242,7 @@ def jacobian(F, X, layout="numerator"):
         J = vec_jacobian(differential(F, X), dX)
     if layout == "denominator":
         J = simplify_jacobian(transpose_of(J)) if isinstance(J, MatrixExpr) else J
-    return restore(J)
+    return restore(_require_finite(J, "the derivative"))
 
 
 def hessian(f, X):
@@ -247,4 +262,4 @@ def hessian(f, X):
     H = vec_jacobian(differential(G, plain), DifferentialSymbol.of(plain))
     if plain != X:
         H = simplify_jacobian(normalize(H.xreplace({plain: X})))
-    return restore(H)
+    return restore(_require_finite(H, "the derivative"))
