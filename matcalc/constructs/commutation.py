@@ -17,6 +17,8 @@ from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..registry import TRANSPOSE, construct
+from ..registry import NUMPY
+from ..registry import numpycode_hook
 
 __all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
 
@@ -90,14 +92,6 @@ class CommutationMatrix(MatrixExpr):
     def _latex(self, printer):
         return "K_{%s,%s}" % (printer._print(self.m), printer._print(self.n))
 
-    def _numpycode(self, printer):
-        # the same code as MatcalcNumPyPrinter._print_CommutationMatrix
-        np = printer._module
-        m, n = (printer._print(a) for a in (self.m, self.n))
-        return ("%s((%s)*(%s))[%s((%s)*(%s)).reshape((%s, %s), order='F').T.ravel(order='F')]"
-                % (printer._module_format(np + ".eye"), m, n,
-                   printer._module_format(np + ".arange"), m, n, m, n))
-
 
 def commutation(m, n):
     """K_{m,n}: ``commutation(m, n) vec(A) = vec(A^T)`` for A m x n."""
@@ -128,6 +122,17 @@ def transpose_commutation(K):
 
 
 # == numeric ==
+
+@NUMPY.register(CommutationMatrix)
+def numpy_commutation(K, printer):
+    """K_{m,n} -> the rows of ``eye(mn)`` permuted: row ``j + i n`` is the unit row picking
+    entry ``i + j m`` of vec(A), so that K vec(A) = vec(A^T) for A m x n (column-major vec)."""
+    m, n = (printer._print(a) for a in (K.m, K.n))
+    return ("%s((%s)*(%s))[%s((%s)*(%s)).reshape((%s, %s), order='F').T.ravel(order='F')]"
+            % (printer.np("eye"), m, n, printer.np("arange"), m, n, m, n))
+
+
+CommutationMatrix._numpycode = numpycode_hook  # SymPy's own NumPy printers call it
 
 
 # == codegen ==

@@ -9,6 +9,8 @@ from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
 from .inverse import inverse
 from .trace import trace
+from ..registry import CONDITION, NUMPY
+from sympy import Abs
 
 __all__ = ["logdet"]
 
@@ -61,6 +63,36 @@ VALIDATE.register(Determinant)(require_square)
 
 
 # == numeric ==
+
+@NUMPY.register(Determinant)
+def numpy_det(s, printer):
+    """det(U) -> ``numpy.linalg.det(U)``."""
+    return "%s(%s)" % (printer.np("linalg.det"), printer._print(s.arg))
+
+
+@NUMPY.register(log, when=_is_logdet)
+def numpy_logdet(s, printer):
+    """log det U through ``slogdet`` (no overflow); nan when det U <= 0."""
+    sd = printer.fresh_name("slogdet")
+    return ("(lambda %s: %s[1] if %s[0] > 0 else %s)(%s(%s))"
+            % (sd, sd, sd, printer.np("nan"), printer.np("linalg.slogdet"),
+               printer._print(s.args[0].arg)))
+
+
+def _is_log_abs_det(e):
+    return isinstance(e.args[0], Abs) and isinstance(e.args[0].args[0], Determinant)
+
+
+@NUMPY.register(log, when=_is_log_abs_det)
+def numpy_log_abs_det(s, printer):
+    """log |det U| -> ``numpy.linalg.slogdet(U)[1]``, the log-abs-determinant itself."""
+    return "%s(%s)[1]" % (printer.np("linalg.slogdet"), printer._print(s.args[0].args[0].arg))
+
+
+@CONDITION.register(Determinant)
+def condition_det(s):
+    """det(U) is evaluated to the accuracy U's condition number allows."""
+    return s.arg
 
 
 # == codegen ==

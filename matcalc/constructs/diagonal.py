@@ -9,6 +9,7 @@
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..registry import NUMPY
 
 __all__ = ["diagm", "diagvec"]
 
@@ -73,6 +74,26 @@ def transpose_diagonal(M):
 
 
 # == numeric ==
+
+@NUMPY.register(DiagMatrix)
+def numpy_diag(M, printer):
+    """diag(v), v a column or a row -> ``numpy.diag(numpy.ravel(v))`` (n x n)."""
+    return "%s(%s(%s))" % (printer.np("diag"), printer.np("ravel"), printer._print(M.args[0]))
+
+
+@NUMPY.register(DiagonalOf)
+def numpy_diagonal_of(M, printer):
+    """diagvec(M), the diagonal of M as a column -> ``reshape(diagonal(M), (-1, 1))``."""
+    return "%s(%s(%s), (-1, 1))" % (printer.np("reshape"), printer.np("diagonal"),
+                                    printer._print(M.arg))
+
+
+@NUMPY.register(DiagonalMatrix)
+def numpy_diagonal_matrix(M, printer):
+    """M ∘ I, M with its off-diagonal entries zeroed -> ``multiply(M, eye(r, c))``."""
+    rows, cols = M.shape
+    return "%s(%s, %s(%s, %s))" % (printer.np("multiply"), printer._print(M.arg),
+                                   printer.np("eye"), printer._print(rows), printer._print(cols))
 
 
 # == codegen ==

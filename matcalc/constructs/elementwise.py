@@ -12,6 +12,8 @@ from ..algebra import transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
 from .hadamard import hadamard
+from ..registry import NUMPY
+from sympy import Symbol
 
 __all__ = ["ELEMENT", "elementwise"]
 
@@ -66,6 +68,25 @@ def transpose_elementwise(M):
 
 
 # == numeric ==
+
+@NUMPY.register(ElementwiseApplyFunction)
+def numpy_elementwise(M, printer):
+    """φ(A) -> ``(lambda v: φ(v))(A)``, the body printed through NumPy ufuncs; a body not
+    depending on its variable is broadcast to A's shape."""
+    function, arg = M.function, M.expr
+    if isinstance(function, Lambda):
+        (var,), body = function.variables, function.expr
+    else:
+        var = Symbol("x")
+        body = function(var)
+    name = printer.fresh_name("x")
+    bound = Symbol(name)
+    body = body.xreplace({var: bound})
+    body_code = printer._print(body)
+    if bound not in body.free_symbols:
+        body_code = "%s(%s(%s), %s, dtype=float)" % (printer.np("full"), printer.np("shape"),
+                                                     name, body_code)
+    return "(lambda %s: %s)(%s)" % (name, body_code, printer._print(arg))
 
 
 # == codegen ==

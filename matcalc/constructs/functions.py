@@ -14,6 +14,8 @@ from ..algebra import is_matrix
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct
 from .scalars import as_scalar
+from ..registry import NUMPY
+from ..registry import numpycode_hook
 
 __all__ = ["sigmoid"]
 
@@ -41,10 +43,6 @@ class sigmoid(Function):
     def _latex(self, printer, exp=None):
         body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
         return body if exp is None else r"%s^{%s}" % (body, exp)
-
-    def _numpycode(self, printer):
-        np = printer._module
-        return f"(1/(1 + {printer._module_format(np + '.exp')}(-({printer._print(self.args[0])}))))"
 
 
 construct(Function, "scalar")
@@ -101,6 +99,20 @@ def d_function(s, d):
 
 
 # == numeric ==
+
+@NUMPY.register(Function)
+def numpy_function(s, printer):
+    """φ(a) -> ``numpy.φ(a)``: SymPy's own NumPy printing (unknown functions refused)."""
+    return printer.print_natively(s)
+
+
+@NUMPY.register(sigmoid)
+def numpy_sigmoid(s, printer):
+    """σ(x) = 1/(1 + e^{-x})."""
+    return "(1/(1 + %s(-(%s))))" % (printer.np("exp"), printer._print(s.args[0]))
+
+
+sigmoid._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) call it
 
 
 # == codegen ==

@@ -11,6 +11,7 @@ from ..algebra import is_matrix, transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes
+from ..registry import NUMPY
 
 __all__ = ["hadamard"]
 
@@ -78,6 +79,22 @@ VALIDATE.register(HadamardProduct)(require_equal_shapes)
 
 
 # == numeric ==
+
+@NUMPY.register(HadamardProduct)
+def numpy_hadamard(M, printer):
+    """A ∘ B ∘ ... -> ``numpy.multiply(numpy.multiply(A, B), ...)``."""
+    code = printer._print(M.args[0])
+    for factor in M.args[1:]:
+        code = "%s(%s, %s)" % (printer.np("multiply"), code, printer._print(factor))
+    return code
+
+
+@NUMPY.register(HadamardPower)
+def numpy_hadamard_power(M, printer):
+    """A^{∘p} -> ``numpy.power(A, p)`` (p a float, or a matrix of exponents)."""
+    base, exp = M.args
+    exp_code = printer._print(exp) if is_matrix(exp) else printer.float_exponent(exp)
+    return "%s(%s, %s)" % (printer.np("power"), printer._print(base), exp_code)
 
 
 # == codegen ==

@@ -15,6 +15,8 @@ from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_square
 from .scalars import scalar
+from ..algebra import is_matrix
+from ..registry import CONDITION, NUMPY
 
 __all__ = ["inverse"]
 
@@ -96,6 +98,47 @@ VALIDATE.register(MatPow)(require_square)
 
 
 # == numeric ==
+
+@NUMPY.register(Inverse)
+def numpy_inverse(M, printer):
+    """U^{-1} -> ``numpy.linalg.inv(U)``."""
+    return "%s(%s)" % (printer.np("linalg.inv"), printer._print(M.arg))
+
+
+@NUMPY.register(MatPow)
+def numpy_power(M, printer):
+    """U^k -> ``matrix_power(U, k)`` (k < 0: of ``inv(U)``); any other power only of a 1x1
+    matrix, where it is the scalar power."""
+    base, exp = M.args
+    if exp.is_Integer:
+        if exp.is_negative:
+            return "%s(%s(%s), %s)" % (printer.np("linalg.matrix_power"), printer.np("linalg.inv"),
+                                       printer._print(base), printer._print(-exp))
+        return "%s(%s, %s)" % (printer.np("linalg.matrix_power"), printer._print(base),
+                               printer._print(exp))
+    if base.shape == (1, 1):
+        return "%s(%s, %s)" % (printer.np("power"), printer._print(base),
+                               printer.float_exponent(exp))
+    if exp.is_integer:
+        return "%s(%s, int(%s))" % (printer.np("linalg.matrix_power"), printer._print(base),
+                                    printer._print(exp))
+    raise NotImplementedError(
+        f"NumPy code for the non-integer matrix power {M} of a "
+        f"{base.shape[0]} x {base.shape[1]} matrix is not supported")
+
+
+@CONDITION.register(Inverse)
+def condition_inverse(M):
+    """U^{-1} is evaluated to the accuracy U's condition number allows."""
+    return M.arg
+
+
+@CONDITION.register(MatPow)
+def condition_power(M):
+    """U^{-k} (k > 0, U not 1x1) inverts U."""
+    if M.exp.is_negative and is_matrix(M.base) and tuple(M.base.shape) != (1, 1):
+        return M.base
+    return None
 
 
 # == codegen ==

@@ -10,6 +10,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..registry import NUMPY
 
 __all__ = ["kron"]
 
@@ -59,6 +60,14 @@ def transpose_kronecker(M):
 
 
 # == numeric ==
+
+@NUMPY.register(KroneckerProduct)
+def numpy_kronecker(M, printer):
+    """A ⊗ B ⊗ ... -> ``numpy.kron(numpy.kron(A, B), ...)``."""
+    code = printer._print(M.args[0])
+    for factor in M.args[1:]:
+        code = "%s(%s, %s)" % (printer.np("kron"), code, printer._print(factor))
+    return code
 
 
 # == codegen ==

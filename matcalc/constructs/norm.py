@@ -9,6 +9,8 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, construct
 from .trace import trace
+from ..registry import NUMPY
+from ..registry import numpycode_hook
 
 __all__ = ["Norm", "norm"]
 
@@ -50,9 +52,6 @@ class Norm(Expr):
         sub = "2" if self.is_vector_norm else "F"
         return r"\left\|%s\right\|_{%s}" % (printer._print(self.arg), sub)
 
-    def _numpycode(self, printer):
-        return f"{printer._module_format(printer._module + '.linalg.norm')}({printer._print(self.arg)})"
-
 
 def norm(E):
     """``||E||_F`` for a matrix, ``||x||_2`` for a vector (a SymPy scalar)."""
@@ -85,6 +84,14 @@ def d_norm(s, d):
 
 
 # == numeric ==
+
+@NUMPY.register(Norm)
+def numpy_norm(s, printer):
+    """||E|| -> ``numpy.linalg.norm(E)`` (Frobenius for a matrix, 2-norm for a vector)."""
+    return "%s(%s)" % (printer.np("linalg.norm"), printer._print(s.arg))
+
+
+Norm._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) call it
 
 
 # == codegen ==

@@ -11,6 +11,7 @@ from ..algebra import is_matrix, matadd, matmul, transpose_of
 from ..errors import ShapeError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes, same_size, shape_text
+from ..registry import NUMPY
 
 construct(MatMul, "matrix", linear=True)
 construct(MatAdd, "matrix", linear=True)
@@ -81,6 +82,25 @@ def validate_product(node):
 
 
 # == numeric ==
+
+@NUMPY.register(MatMul)
+def numpy_product(M, printer):
+    """c A B ... -> ``c*(A @ B @ ...)``: the scalar coefficient times the matrix chain."""
+    coeff, matrices = M.as_coeff_matrices()
+    if not matrices:
+        return printer._print(coeff)
+    chain = " @ ".join(printer.operand(m) for m in matrices)
+    if coeff == 1:
+        return "(%s)" % chain
+    if coeff == -1:
+        return "(-(%s))" % chain
+    return "(%s*(%s))" % (printer.operand(coeff), chain)
+
+
+@NUMPY.register(MatAdd)
+def numpy_sum(M, printer):
+    """A + B + ... -> ``(A + B + ...)``."""
+    return "(%s)" % " + ".join(printer._print(a) for a in M.args)
 
 
 # == codegen ==

@@ -14,6 +14,8 @@ from sympy.tensor.indexed import Indexed
 
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct, describe
+from ..registry import NUMPY
+from sympy.core.numbers import ComplexInfinity
 
 __all__ = ["ScalarElement", "scalar", "as_scalar"]
 
@@ -131,6 +133,25 @@ def d_containing_index_sum(s, d):
 
 
 # == numeric ==
+
+@NUMPY.register(Add)
+@NUMPY.register(Mul)
+@NUMPY.register(Pow)
+def numpy_arithmetic(s, printer):
+    """a + b, a b, a^p: SymPy's own NumPy printing."""
+    return printer.print_natively(s)
+
+
+@NUMPY.register(MatrixElement)
+def numpy_element(s, printer):
+    """(M)_{ij} -> ``(M)[i, j]``."""
+    return "%s[%s, %s]" % (printer.operand(s.parent), printer._print(s.i), printer._print(s.j))
+
+
+@NUMPY.register(ComplexInfinity)
+def numpy_complex_infinity(s, printer):
+    """zoo (complex infinity, e.g. 1/0) has no real value: ``numpy.nan``."""
+    return printer.np("nan")
 
 
 # == codegen ==

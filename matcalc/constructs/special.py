@@ -10,6 +10,7 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import TRANSPOSE, construct
+from ..registry import NUMPY
 
 construct(MatrixSymbol, "matrix", leaf=True)
 construct(Identity, "matrix", leaf=True)
@@ -51,6 +52,29 @@ def transpose_ones(M):
 
 
 # == numeric ==
+
+@NUMPY.register(MatrixSymbol)
+def numpy_symbol(M, printer):
+    """X -> its name (SymPy's own printing)."""
+    return printer.print_natively(M)
+
+
+@NUMPY.register(Identity)
+def numpy_identity(M, printer):
+    """I_n -> ``numpy.eye(n)``."""
+    return "%s(%s)" % (printer.np("eye"), printer._print(M.rows))
+
+
+@NUMPY.register(ZeroMatrix)
+def numpy_zeros(M, printer):
+    """0 (m x n) -> ``numpy.zeros((m, n))``."""
+    return "%s((%s, %s))" % (printer.np("zeros"), printer._print(M.rows), printer._print(M.cols))
+
+
+@NUMPY.register(OneMatrix)
+def numpy_ones(M, printer):
+    """1 (m x n) -> ``numpy.ones((m, n))``."""
+    return "%s((%s, %s))" % (printer.np("ones"), printer._print(M.rows), printer._print(M.cols))
 
 
 # == codegen ==

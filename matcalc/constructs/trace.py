@@ -7,6 +7,7 @@ from sympy import Trace
 
 from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
+from ..registry import NUMPY
 
 __all__ = ["trace"]
 
@@ -46,6 +47,11 @@ VALIDATE.register(Trace)(require_square)
 
 
 # == numeric ==
+
+@NUMPY.register(Trace)
+def numpy_trace(s, printer):
+    """tr(U) -> ``numpy.trace(U)``."""
+    return "%s(%s)" % (printer.np("trace"), printer._print(s.arg))
 
 
 # == codegen ==

@@ -8,6 +8,7 @@ Transposes are pushed to the symbols by every construct's own rule (``algebra.tr
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..registry import NUMPY
 
 construct(Transpose, "matrix", linear=True)
 
@@ -42,6 +43,11 @@ def transpose_transpose(M):
 
 
 # == numeric ==
+
+@NUMPY.register(Transpose)
+def numpy_transpose(M, printer):
+    """U^T -> ``(U).T``."""
+    return "%s.T" % printer.operand(M.arg)
 
 
 # == codegen ==

@@ -14,6 +14,8 @@ from sympy.matrices.matrixbase import MatrixBase
 from ..algebra import flat_matmul, product, scaled, transpose_of
 from ..registry import construct
 from .kronecker import kron
+from ..registry import NUMPY
+from ..registry import numpycode_hook
 
 __all__ = ["Vec", "vec"]
 
@@ -60,10 +62,6 @@ class Vec(MatrixExpr):
     def _latex(self, printer):
         return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
 
-    def _numpycode(self, printer):
-        return "%s(%s, (-1, 1), order='F')" % (printer._module_format(printer._module + ".reshape"),
-                                               printer._print(self.arg))
-
 
 def vec(M):
     """vec(M), simplified: a column stays itself, a row becomes its transpose,
@@ -109,6 +107,14 @@ construct(Vec, "matrix", refuses={
 
 
 # == numeric ==
+
+@NUMPY.register(Vec)
+def numpy_vec(M, printer):
+    """vec(M) -> ``numpy.reshape(M, (-1, 1), order='F')`` (columns stacked)."""
+    return "%s(%s, (-1, 1), order='F')" % (printer.np("reshape"), printer._print(M.arg))
+
+
+Vec._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) call it
 
 
 # == codegen ==

@@ -50,16 +50,16 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 try:
-    from .constructs.commutation import CommutationMatrix, commutation_permutation
+    from ..constructs.commutation import CommutationMatrix, commutation_permutation
 except ImportError:  # the Jacobian engine not installed: no commutation matrices to meet
     class CommutationMatrix:  # noqa: D101 - a stand-in no expression is an instance of
         pass
 
     def commutation_permutation(m, n):
         return [(r // n) + (r % n) * m for r in range(m * n)]
-from .errors import ShapeError, UnsupportedError
-from .algebra import matadd, transpose_of
-from .constructs.norm import Norm
+from ..errors import ShapeError, UnsupportedError
+from ..algebra import matadd, transpose_of
+from ..constructs.norm import Norm
 
 __all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",
            "BACKENDS", "backend_ops"]
@@ -498,7 +498,7 @@ class _Emitter:
             return self.emit(f"B.diagonal({self.value(M.arg, env)})")
         if isinstance(M, DiagonalMatrix):
             return self.emit(f"{self.value(M.arg, env)} * B.eye({self.dim(M.shape[0])})")
-        from .constructs.vec import Vec
+        from ..constructs.vec import Vec
         if isinstance(M, Vec):
             return self.emit(f"B.vec({self.value(M.arg, env)})")
         raise UnsupportedError(f"{type(M).__name__} in generated code ({M})")
@@ -1002,7 +1002,7 @@ def _dimension_symbols(exprs):
 
 def _arguments(exprs):
     """(matrix symbols, scalar symbols, dimension symbols) of ``exprs``, matrices by name."""
-    from .constructs.differentials import DifferentialSymbol
+    from ..constructs.differentials import DifferentialSymbol
     dims = _dimension_symbols(exprs)
     matrices, scalars = {}, {}
     for e in exprs:
@@ -1266,8 +1266,8 @@ def lambdify_grad(f, X, backend="numpy", with_value=False, jit=None, **grad_opti
     subexpressions computed once.  ``grad_options`` go to ``matcalc.grad``
     (``layout=``, ``structure=``); ``g.expr`` is the symbolic gradient.
     """
-    from .differential import as_scalar
-    from .gradient import grad
+    from ..differential import as_scalar
+    from ..gradient import grad
     G = grad(f, X, **grad_options)
     if with_value:
         return codegen([as_scalar(_sympify(f)), G], backend=backend, jit=jit, args=(X,))
@@ -1282,10 +1282,10 @@ class HessianVectorProduct:
     """
 
     def __init__(self, f, X, backend="numpy", method="directional", jit=None):
-        from .differential import as_scalar, differential
-        from .constructs.differentials import DifferentialSymbol
-        from .gradient import grad
-        from .simplify import simplify_result
+        from ..differential import as_scalar, differential
+        from ..constructs.differentials import DifferentialSymbol
+        from ..gradient import grad
+        from ..simplify import simplify_result
         self.X = X
         self.method = method
         taken = {s.name for s in _sympify(f).free_symbols}
@@ -1303,7 +1303,7 @@ class HessianVectorProduct:
                 self.expr = ZeroMatrix(*X.shape)
             self.function = codegen(self.expr, backend=backend, jit=jit, args=(f, X, self.V))
         elif method == "kronecker":
-            from .jacobian import hessian
+            from ..jacobian import hessian
             self.expr = hessian(as_scalar(_sympify(f)), X)
             self.function = codegen(self.expr, backend=backend, jit=jit, matvec=True,
                                     args=(f, X))
