@@ -17,8 +17,11 @@ from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..registry import TRANSPOSE, construct
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR
 from ..registry import numpycode_hook
+from ..codegen.plan import StructuredFactor, formed_alone
+from .kronecker import KroneckerFactor, is_kronecker_product
+from sympy import MatAdd
 
 __all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
 
@@ -136,3 +139,41 @@ CommutationMatrix._numpycode = numpycode_hook  # SymPy's own NumPy printers call
 
 
 # == codegen ==
+
+@STRUCTURED_FACTOR.register(CommutationMatrix)
+class CommutationFactor(StructuredFactor):
+    """K_{m,n} in a product: K W = ``B.comm_apply(m, n, W)`` (a transpose of reshaped
+    columns), W K = (K_{n,m} W^T)^T; formed (a permuted identity) only when alone;
+    K_{1,n} = K_{n,1} = I is dropped.  K (A ⊗ B) is formed in one pass (``fused``)."""
+
+    def __init__(self, K, emit):
+        self.expr, self.m, self.n, self.shape = K, emit.dim(K.m), emit.dim(K.n), emit.shape(K)
+        self.is_identity = self.m == 1 or self.n == 1
+
+    def form(self, emit, env):
+        return emit.emit(f"B.commutation({self.m}, {self.n})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.comm_apply({self.m}, {self.n}, {W})")
+
+    def apply_right(self, emit, W, env):
+        return emit.T(emit.emit(f"B.comm_apply({self.n}, {self.m}, {emit.T(W)})"))
+
+    def fused(self, coeff, factors, emit, env):
+        """K_{r2,r1} (A ⊗ B) = ``B.comm_kron(A, B)`` (A r1 x c1, B r2 x c2), one pass;
+        K (A ⊗ B + C ⊗ D) = K (A ⊗ B) + K (C ⊗ D)."""
+        if len(factors) != 2:
+            return None
+        right = factors[1]
+        if isinstance(right, KroneckerFactor) and len(right.args) == 2 \
+                and (self.m, self.n) == (right.parts[1][0], right.parts[0][0]):
+            return right.form_scaled(coeff, emit, env, "comm_kron")
+        if isinstance(right, MatAdd) and coeff.is_Number \
+                and all(is_kronecker_product(emit.split(t)[1]) for t in right.args):
+            terms = [emit.chain([self.expr, emit.split(t)[1]], env, coeff * emit.split(t)[0])
+                     for t in right.args]
+            return emit.emit(" + ".join(terms))
+        return None
+
+
+CODEGEN.register(CommutationMatrix)(formed_alone)

@@ -9,7 +9,7 @@ from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
 from .inverse import inverse
 from .trace import trace
-from ..registry import CONDITION, NUMPY
+from ..registry import CODEGEN, CONDITION, NUMPY
 from sympy import Abs
 
 __all__ = ["logdet"]
@@ -96,3 +96,20 @@ def condition_det(s):
 
 
 # == codegen ==
+
+@CODEGEN.register(Determinant)
+def codegen_det(s, emit, env):
+    """det(U) -> ``B.det(U)``."""
+    return emit.emit(f"B.det({emit.value(s.arg, env)})")
+
+
+@CODEGEN.register(log, when=_is_logdet)
+def codegen_logdet(s, emit, env):
+    """log det U through slogdet (nan when det U <= 0)."""
+    return emit.emit(f"B.logdet({emit.value(s.args[0].arg, env)})")
+
+
+@CODEGEN.register(log, when=_is_log_abs_det)
+def codegen_log_abs_det(s, emit, env):
+    """log |det U| -> the log-abs-determinant of slogdet."""
+    return emit.emit(f"B.logabsdet({emit.value(s.args[0].args[0].arg, env)})")

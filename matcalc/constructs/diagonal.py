@@ -9,7 +9,8 @@
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR
+from ..codegen.plan import StructuredFactor, formed_alone
 
 __all__ = ["diagm", "diagvec"]
 
@@ -97,3 +98,35 @@ def numpy_diagonal_matrix(M, printer):
 
 
 # == codegen ==
+
+@STRUCTURED_FACTOR.register(DiagMatrix)
+class DiagonalFactor(StructuredFactor):
+    """diag(v) in a product: diag(v) W = v ∘ W (rows scaled), W diag(v) = W ∘ v^T (columns
+    scaled); formed (``B.diag``) only when alone."""
+
+    def __init__(self, M, emit):
+        self.v, self.shape = M.args[0], emit.shape(M)
+
+    def form(self, emit, env):
+        return emit.emit(f"B.diag({emit.value(self.v, env)})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.column({emit.value(self.v, env)}) * {W}")
+
+    def apply_right(self, emit, W, env):
+        return emit.emit(f"{W} * B.row({emit.value(self.v, env)})")
+
+
+CODEGEN.register(DiagMatrix)(formed_alone)
+
+
+@CODEGEN.register(DiagonalOf)
+def codegen_diagonal_of(M, emit, env):
+    """diagvec(M) -> ``B.diagonal(M)`` (a column)."""
+    return emit.emit(f"B.diagonal({emit.value(M.arg, env)})")
+
+
+@CODEGEN.register(DiagonalMatrix)
+def codegen_diagonal_matrix(M, emit, env):
+    """M ∘ I -> ``M * B.eye(n)``."""
+    return emit.emit(f"{emit.value(M.arg, env)} * B.eye({emit.dim(M.shape[0])})")

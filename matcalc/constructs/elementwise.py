@@ -12,7 +12,7 @@ from ..algebra import transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
 from .hadamard import hadamard
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY
 from sympy import Symbol
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -69,16 +69,20 @@ def transpose_elementwise(M):
 
 # == numeric ==
 
+def _variable_and_body(M, variable):
+    """(v, φ(v)) of the elementwise function of ``M``: a Lambda's own, else φ(variable)."""
+    if isinstance(M.function, Lambda):
+        (var,), body = M.function.variables, M.function.expr
+        return var, body
+    return variable, M.function(variable)
+
+
 @NUMPY.register(ElementwiseApplyFunction)
 def numpy_elementwise(M, printer):
     """φ(A) -> ``(lambda v: φ(v))(A)``, the body printed through NumPy ufuncs; a body not
     depending on its variable is broadcast to A's shape."""
-    function, arg = M.function, M.expr
-    if isinstance(function, Lambda):
-        (var,), body = function.variables, function.expr
-    else:
-        var = Symbol("x")
-        body = function(var)
+    var, body = _variable_and_body(M, Symbol("x"))
+    arg = M.expr
     name = printer.fresh_name("x")
     bound = Symbol(name)
     body = body.xreplace({var: bound})
@@ -90,3 +94,19 @@ def numpy_elementwise(M, printer):
 
 
 # == codegen ==
+
+@CODEGEN.register(ElementwiseApplyFunction)
+def codegen_elementwise(M, emit, env):
+    """φ(A): φ's body with its variable bound to A's value (ufuncs act elementwise); a body
+    not depending on its variable is broadcast to A's shape."""
+    var, body = _variable_and_body(M, Dummy("u"))
+    arg = M.expr
+    element = Dummy("element")
+    body = body.xreplace({var: element})
+    inner = dict(env or {})
+    inner[element] = emit.value(arg, env)
+    out = emit.value(body, inner)
+    if element not in body.free_symbols:
+        rows, cols = emit.shape(M)
+        out = emit.emit(f"{out} * B.ones({rows}, {cols})")
+    return out

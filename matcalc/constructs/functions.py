@@ -14,8 +14,10 @@ from ..algebra import is_matrix
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct
 from .scalars import as_scalar
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY
 from ..registry import numpycode_hook
+from functools import reduce
+from sympy import Max, Min
 
 __all__ = ["sigmoid"]
 
@@ -116,3 +118,28 @@ sigmoid._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdif
 
 
 # == codegen ==
+
+#: SymPy function -> the backend operation computing it in generated code
+BACKEND_FUNCTIONS = {
+    "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
+    "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan",
+    "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "sigmoid": "sigmoid", "Abs": "abs",
+    "sign": "sign", "Heaviside": "heaviside"}
+
+
+@CODEGEN.register(Function)
+def codegen_function(s, emit, env):
+    """φ(a) -> ``B.φ(a)`` for the functions of ``BACKEND_FUNCTIONS``; others refused."""
+    name = BACKEND_FUNCTIONS.get(type(s).__name__)
+    if name is None or len(s.args) != 1 or isinstance(s, AppliedUndef):
+        raise emit.unsupported(s)
+    return emit.emit(f"B.{name}({emit.value(s.args[0], env)})")
+
+
+@CODEGEN.register(Max)
+@CODEGEN.register(Min)
+def codegen_extremum(s, emit, env):
+    """max(a, b, c) = maximum(maximum(a, b), c), elementwise (min alike)."""
+    op = "maximum" if isinstance(s, Max) else "minimum"
+    args = [emit.value(a, env) for a in s.args]
+    return reduce(lambda a, b: emit.emit(f"B.{op}({a}, {b})"), args)

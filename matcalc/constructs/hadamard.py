@@ -11,7 +11,7 @@ from ..algebra import is_matrix, transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY
 
 __all__ = ["hadamard"]
 
@@ -83,10 +83,7 @@ VALIDATE.register(HadamardProduct)(require_equal_shapes)
 @NUMPY.register(HadamardProduct)
 def numpy_hadamard(M, printer):
     """A ∘ B ∘ ... -> ``numpy.multiply(numpy.multiply(A, B), ...)``."""
-    code = printer._print(M.args[0])
-    for factor in M.args[1:]:
-        code = "%s(%s, %s)" % (printer.np("multiply"), code, printer._print(factor))
-    return code
+    return printer.nested("multiply", M.args)
 
 
 @NUMPY.register(HadamardPower)
@@ -98,3 +95,14 @@ def numpy_hadamard_power(M, printer):
 
 
 # == codegen ==
+
+@CODEGEN.register(HadamardProduct)
+def codegen_hadamard(M, emit, env):
+    """A ∘ B -> ``A * B``."""
+    return emit.emit(" * ".join(emit.value(a, env) for a in M.args))
+
+
+@CODEGEN.register(HadamardPower)
+def codegen_hadamard_power(M, emit, env):
+    """A^{∘p} -> ``A ** p``."""
+    return emit.emit(f"{emit.value(M.base, env)} ** {emit.value(M.exp, env)}")

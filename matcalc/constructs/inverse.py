@@ -16,7 +16,8 @@ from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_square
 from .scalars import scalar
 from ..algebra import is_matrix
-from ..registry import CONDITION, NUMPY
+from ..registry import CODEGEN, CONDITION, NUMPY, PRODUCT_FACTORS, STRUCTURED_FACTOR
+from ..codegen.plan import Computed, StructuredFactor
 
 __all__ = ["inverse"]
 
@@ -142,3 +143,62 @@ def condition_power(M):
 
 
 # == codegen ==
+
+#: matrix powers up to this exponent are expanded into the product chain
+MAX_CHAIN_POWER = 8
+
+
+@STRUCTURED_FACTOR.register(Inverse)
+class InverseFactor(StructuredFactor):
+    """U^{-1} in a product: U^{-1} W = solve(U, W), W U^{-1} = solve(U^T, W^T)^T; the
+    inverse is formed only when it is itself the value."""
+
+    distributes = True
+
+    def __init__(self, M, emit):
+        self.arg, self.shape = M.arg, emit.shape(M)
+
+    def form(self, emit, env):
+        A = emit.value(self.arg, env)
+        if A in emit.transpose_source:   # (A^T)^{-1} = (A^{-1})^T: one inverse for both
+            return emit.T(emit.emit(f"B.inv({emit.transpose_source[A]})"))
+        return emit.emit(f"B.inv({A})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.solve({emit.value(self.arg, env)}, {W})")
+
+    def apply_right(self, emit, W, env):
+        A = emit.value(self.arg, env)
+        return emit.T(emit.emit(f"B.solve({emit.T(A)}, {emit.T(W)})"))
+
+    def form_cost(self):
+        return 2 * self.shape[0] ** 3
+
+    def apply_cost(self, columns):
+        n = self.shape[0]
+        return 2 * n ** 3 / 3 + 2 * n * n * columns
+
+
+@CODEGEN.register(MatPow)
+def codegen_power(M, emit, env):
+    """U^k, k an integer: the product U U ... U (U^{-1}: a one-factor product, formed); a
+    non-integer power of a 1x1 matrix: the scalar power."""
+    base, k = M.args
+    if k.is_Integer:
+        return emit.chain([M], env)
+    if emit.shape(base) == (1, 1):
+        return emit.emit(f"{emit.value(base, env)} ** {emit.value(k, env)}")
+    raise emit.unsupported(M)
+
+
+@PRODUCT_FACTORS.register(MatPow, when=lambda M: M.exp.is_Integer and M.shape[0] == M.shape[1])
+def factors_of_power(M, emit, env):
+    """U^k = U U ... U and U^{-k} = U^{-1} ... U^{-1} in a product (k <= ``MAX_CHAIN_POWER``);
+    a larger power is computed by ``B.matrix_power``."""
+    k = int(M.exp)
+    if k == 0:
+        return []
+    if abs(k) <= MAX_CHAIN_POWER:
+        return emit.factors([M.base if k > 0 else Inverse(M.base)] * abs(k), env)
+    return [Computed(emit.emit(f"B.matrix_power({emit.value(M.base, env)}, {k})"),
+                     emit.shape(M))]

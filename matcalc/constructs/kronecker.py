@@ -10,7 +10,10 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR
+from ..codegen.plan import StructuredFactor, formed_alone
+import math
+from sympy import Identity
 
 __all__ = ["kron"]
 
@@ -64,10 +67,74 @@ def transpose_kronecker(M):
 @NUMPY.register(KroneckerProduct)
 def numpy_kronecker(M, printer):
     """A ⊗ B ⊗ ... -> ``numpy.kron(numpy.kron(A, B), ...)``."""
-    code = printer._print(M.args[0])
-    for factor in M.args[1:]:
-        code = "%s(%s, %s)" % (printer.np("kron"), code, printer._print(factor))
-    return code
+    return printer.nested("kron", M.args)
 
 
 # == codegen ==
+
+@STRUCTURED_FACTOR.register(KroneckerProduct)
+class KroneckerFactor(StructuredFactor):
+    """F_1 ⊗ F_2 ⊗ ... in a product, applied without forming it (``B.kron_apply``):
+
+        (A ⊗ M) vec(V) = vec(M V A^T)      column by column of W;   W (A ⊗ M) = ((A ⊗ M)^T W^T)^T
+
+    an identity factor is passed as its size.  Formed alone as ``B.kron``; ``c (A ⊗ B)``
+    in one pass with c on the smaller factor (``fused``)."""
+
+    distributes = True
+
+    def __init__(self, M, emit, factors=None):
+        self.args = tuple(M.args if factors is None else factors)
+        self.parts = tuple(emit.shape(a) + (isinstance(a, Identity),) for a in self.args)
+        self.shape = (math.prod(p[0] for p in self.parts), math.prod(p[1] for p in self.parts))
+
+    def operands(self, emit, env):
+        return ", ".join(str(emit.dim(a.shape[0])) if isinstance(a, Identity)
+                         else emit.value(a, env) for a in self.args)
+
+    def form(self, emit, env):
+        return emit.emit(f"B.kron({self.operands(emit, env)})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.kron_apply(({self.operands(emit, env)},), {W})")
+
+    def apply_right(self, emit, W, env):
+        flipped = KroneckerFactor(None, emit, [transpose_of(a) for a in self.args])
+        return emit.T(flipped.apply_left(emit, emit.T(W), env))
+
+    def apply_cost(self, columns):
+        return kronecker_apply_cost(self.parts, columns)
+
+    def fused(self, coeff, factors, emit, env):
+        if len(factors) == 1 and len(self.args) == 2 and coeff.is_Number:
+            return self.form_scaled(coeff, emit, env, "kron")
+        return None
+
+    def form_scaled(self, coeff, emit, env, operation):
+        """``B.<operation>(A, B)`` for c (A ⊗ B) (two factors), c on the smaller one."""
+        (r1, c1, _), (r2, c2, _) = self.parts
+        A, Bk = (emit.value(a, env) for a in self.args)
+        if coeff != 1:
+            if r1 * c1 <= r2 * c2:
+                A = emit.scaled(coeff, A, env)
+            else:
+                Bk = emit.scaled(coeff, Bk, env)
+        return emit.emit(f"B.{operation}({A}, {Bk})")
+
+
+def kronecker_apply_cost(parts, columns):
+    """Flops of (A ⊗ M) on c columns: 2 c s q p for V_j A^T, then M on the c p columns
+    (``parts``: (rows, cols, is_identity) of each factor; an identity costs nothing)."""
+    p, q, identity = parts[0]
+    if len(parts) == 1:
+        return 0 if identity else 2 * p * q * columns
+    s = math.prod(part[1] for part in parts[1:])
+    cost = 0 if identity else 2 * columns * s * q * p
+    return cost + kronecker_apply_cost(parts[1:], columns * p)
+
+
+def is_kronecker_product(M):
+    return isinstance(M, KroneckerProduct)
+
+
+CODEGEN.register(KroneckerProduct)(formed_alone)

@@ -9,8 +9,9 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, construct
 from .trace import trace
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY
 from ..registry import numpycode_hook
+from sympy import Pow
 
 __all__ = ["Norm", "norm"]
 
@@ -95,3 +96,15 @@ Norm._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) 
 
 
 # == codegen ==
+
+@CODEGEN.register(Norm)
+def codegen_norm(s, emit, env):
+    """||E|| = sqrt(sum(E ∘ E))."""
+    return emit.emit(f"B.norm({emit.value(s.arg, env)})")
+
+
+@CODEGEN.register(Pow, when=lambda s: s.exp == 2 and isinstance(s.base, Norm))
+def codegen_norm_squared(s, emit, env):
+    """||E||^2 = sum(E ∘ E): no square root."""
+    E = emit.value(s.base.arg, env)
+    return emit.emit(f"B.sum({E} * {E})")

@@ -11,7 +11,8 @@ from ..algebra import is_matrix, matadd, matmul, transpose_of
 from ..errors import ShapeError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes, same_size, shape_text
-from ..registry import NUMPY
+from ..registry import APPLY, CODEGEN, NUMPY
+from sympy.matrices.expressions.special import ZeroMatrix
 
 construct(MatMul, "matrix", linear=True)
 construct(MatAdd, "matrix", linear=True)
@@ -104,3 +105,52 @@ def numpy_sum(M, printer):
 
 
 # == codegen ==
+
+@CODEGEN.register(MatMul)
+def codegen_product(M, emit, env):
+    """c A B ...: the chain multiplied in the cheapest order for the concrete sizes."""
+    coeff, mats = M.as_coeff_matrices()
+    return emit.chain(mats, env, coeff)
+
+
+@CODEGEN.register(MatAdd)
+def codegen_sum(M, emit, env):
+    """A + B - c C: a term with a negative numeric coefficient is subtracted."""
+    parts = []
+    for t in M.args:
+        if isinstance(t, ZeroMatrix):
+            continue
+        negative, name = False, None
+        if isinstance(t, MatMul):
+            coeff, mats = t.as_coeff_matrices()
+            c, rest = coeff.as_coeff_Mul()
+            if c.is_negative:
+                negative, name = True, emit.chain(mats, env, -c * rest)
+        parts.append((negative, name or emit.value(t, env)))
+    if not parts:
+        raise AssertionError("a sum of zeros reaches the emitter")
+    return emit.signed_sum(parts)
+
+
+@APPLY.register(MatAdd)
+def apply_sum(E, emit, W, env):
+    """(A + B - C) W = A W + B W - C W: the sum never formed."""
+    parts = []
+    for t in E.args:
+        if isinstance(t, ZeroMatrix):
+            continue
+        c, rest = emit.split(t)
+        negative = bool(c.is_Number and c.is_negative)
+        parts.append((negative, emit.apply(MatMul(-c, rest) if negative else t, W, env)))
+    if not parts:
+        return emit.emit(f"B.zeros({emit.shape(E)[0]}, {W}.shape[1])")
+    return emit.signed_sum(parts)
+
+
+@APPLY.register(MatMul)
+def apply_product(E, emit, W, env):
+    """(c A B) W = c (A (B W)): applied right to left."""
+    coeff, mats = E.as_coeff_matrices()
+    for F in reversed(mats):
+        W = emit.apply(F, W, env)
+    return emit.scaled(coeff, W, env)

@@ -7,7 +7,8 @@ from sympy import Trace
 
 from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY
+from sympy import MatMul
 
 __all__ = ["trace"]
 
@@ -55,3 +56,21 @@ def numpy_trace(s, printer):
 
 
 # == codegen ==
+
+@CODEGEN.register(Trace)
+def codegen_trace(s, emit, env):
+    """tr(F1 ... Fk) = sum((F1..Fm) ∘ (Fm+1..Fk)^T) at the cheapest split: the product is
+    never formed; ``B.trace(M)`` otherwise."""
+    M = s.arg
+    if isinstance(M, MatMul):
+        coeff, mats = M.as_coeff_matrices()
+        factors = emit.factors(mats, env)
+        if len(factors) >= 2:
+            plan = emit.plan(factors)
+            split = plan.best_trace_split()
+            if split is not None:
+                left = emit.build(plan, factors, 0, split, env)
+                right = emit.build(plan, factors, split + 1, len(factors) - 1, env)
+                return emit.scaled(coeff, emit.emit(f"B.trace_of_product({left}, {right})"),
+                                   env)
+    return emit.emit(f"B.trace({emit.value(M, env)})")

@@ -8,7 +8,9 @@ Transposes are pushed to the symbols by every construct's own rule (``algebra.tr
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import NUMPY
+from ..registry import APPLY, CODEGEN, NUMPY, PRODUCT_FACTORS, STRUCTURED_FACTOR
+from sympy import MatAdd, MatMul
+from ..algebra import transpose_of
 
 construct(Transpose, "matrix", linear=True)
 
@@ -51,3 +53,21 @@ def numpy_transpose(M, printer):
 
 
 # == codegen ==
+
+@CODEGEN.register(Transpose)
+def codegen_transpose(M, emit, env):
+    """U^T: a transposed view of U's value."""
+    return emit.T(emit.value(M.arg, env))
+
+
+@PRODUCT_FACTORS.register(Transpose, when=lambda M: STRUCTURED_FACTOR.lookup(M.arg) is not None)
+def factors_of_structured_transpose(M, emit, env):
+    """F^T of a structured factor F (U^{-1}, A ⊗ B, K, diag(v)) is the structured factor of
+    F's transpose, (U^T)^{-1}, A^T ⊗ B^T, ..."""
+    return emit.factors([transpose_of(M.arg)], env)
+
+
+@APPLY.register(Transpose, when=lambda E: isinstance(E.arg, (MatAdd, MatMul)))
+def apply_transpose(E, emit, W, env):
+    """(A + B C)^T W = (A^T + C^T B^T) W, applied without forming either."""
+    return emit.apply(transpose_of(E.arg), W, env)

@@ -14,7 +14,7 @@ from sympy.matrices.matrixbase import MatrixBase
 from ..algebra import flat_matmul, product, scaled, transpose_of
 from ..registry import construct
 from .kronecker import kron
-from ..registry import NUMPY
+from ..registry import CODEGEN, NUMPY
 from ..registry import numpycode_hook
 
 __all__ = ["Vec", "vec"]
@@ -118,3 +118,8 @@ Vec._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) c
 
 
 # == codegen ==
+
+@CODEGEN.register(Vec)
+def codegen_vec(M, emit, env):
+    """vec(M) -> ``B.vec(M)`` (columns stacked)."""
+    return emit.emit(f"B.vec({emit.value(M.arg, env)})")

@@ -15,7 +15,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import ShapeError
 from .points import (deep_ok, deep_recursion, dimension_symbols, free_symbols, nesting_depth,
-                     require_within_limits, sizes_for, sympify)
+                     postorder, require_within_limits, sizes_for, sympify)
 from .printer import MatcalcNumPyPrinter
 
 __all__ = ["lambdify", "evaluate", "MAX_NESTING"]
@@ -110,19 +110,11 @@ def _split_deep(args, expr, limit):
     allowed = set(args)
     stages = []
     rebuilt = {}  # id(node) -> (node with deep parts named, height)
-    stack = [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
+    for node in postorder(expr):
         key = id(node)
-        if key in rebuilt:
-            continue
         children = node.args if isinstance(node, Basic) else ()
         if not children:
             rebuilt[key] = (node, 0)
-            continue
-        if not expanded:
-            stack.append((node, True))
-            stack.extend((a, False) for a in children if id(a) not in rebuilt)
             continue
         new_args = [rebuilt[id(a)][0] for a in children]
         height = 1 + max(rebuilt[id(a)][1] for a in children)

@@ -56,21 +56,30 @@ def _sympify_all(exprs):
 # --------------------------------------------------------------------------
 # deep expressions
 # --------------------------------------------------------------------------
-def nesting_depth(expr):
-    """Height of the expression tree (an atom is 0), computed without recursion."""
-    height = {}
+def postorder(expr):
+    """Each distinct node of ``expr`` (by identity) after its arguments, without recursion
+    (a deep expression would exhaust Python's stack)."""
+    done = set()
     stack = [(expr, False)]
     while stack:
         node, expanded = stack.pop()
-        key = id(node)
-        if key in height:
+        if id(node) in done:
             continue
         args = node.args if isinstance(node, Basic) else ()
         if expanded or not args:
-            height[key] = 1 + max((height[id(a)] for a in args), default=-1)
+            done.add(id(node))
+            yield node
         else:
             stack.append((node, True))
-            stack.extend((a, False) for a in args if id(a) not in height)
+            stack.extend((a, False) for a in args if id(a) not in done)
+
+
+def nesting_depth(expr):
+    """Height of the expression tree (an atom is 0)."""
+    height = {}
+    for node in postorder(expr):
+        args = node.args if isinstance(node, Basic) else ()
+        height[id(node)] = 1 + max((height[id(a)] for a in args), default=-1)
     return height[id(expr)]
 
 

@@ -39,6 +39,13 @@ class NumPyCodeHelpers:
         self._bound_counter += 1
         return f"_mc_{stem}{self._bound_counter}"
 
+    def nested(self, name, args):
+        """``numpy.name(numpy.name(a, b), c)`` for the arguments a, b, c (a binary ufunc)."""
+        code = self._print(args[0])
+        for arg in args[1:]:
+            code = "%s(%s, %s)" % (self.np(name), code, self._print(arg))
+        return code
+
     def float_exponent(self, exp):
         """An exponent for ``numpy.power``: a float, so integer powers cannot fail."""
         if exp.is_Integer:
