@@ -214,7 +214,7 @@ class GeneratedFunction:
     def _compile(self, source, key):
         filename = f"<matcalc.codegen {self.backend} {id(self):x} {key}>"
         namespace = {"B": self.ops}
-        # the source is built by _Emitter from the SymPy tree; no user text is in it
+        # the source is built by Emitter from the SymPy tree; no user text is in it
         exec(compile(source, filename, "exec"), namespace)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         self._sources[key] = source

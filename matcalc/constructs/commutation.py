@@ -17,11 +17,10 @@ from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..registry import TRANSPOSE, construct
-from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR
-from ..registry import numpycode_hook
+from sympy import MatAdd
+from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR, numpycode_hook
 from ..codegen.plan import StructuredFactor, formed_alone
 from .kronecker import KroneckerFactor, is_kronecker_product
-from sympy import MatAdd
 
 __all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
 

@@ -9,8 +9,8 @@ from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
 from .inverse import inverse
 from .trace import trace
-from ..registry import CODEGEN, CONDITION, NUMPY
 from sympy import Abs
+from ..registry import CODEGEN, CONDITION, NUMPY
 
 __all__ = ["logdet"]
 

@@ -12,8 +12,8 @@ from ..algebra import transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
 from .hadamard import hadamard
-from ..registry import CODEGEN, NUMPY
 from sympy import Symbol
+from ..registry import CODEGEN, NUMPY
 
 __all__ = ["ELEMENT", "elementwise"]
 

@@ -14,10 +14,9 @@ from ..algebra import is_matrix
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct
 from .scalars import as_scalar
-from ..registry import CODEGEN, NUMPY
-from ..registry import numpycode_hook
 from functools import reduce
 from sympy import Max, Min
+from ..registry import CODEGEN, NUMPY, numpycode_hook
 
 __all__ = ["sigmoid"]
 

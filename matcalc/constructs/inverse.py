@@ -15,8 +15,8 @@ from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_square
 from .scalars import scalar
-from ..algebra import is_matrix
 from ..registry import CODEGEN, CONDITION, NUMPY, PRODUCT_FACTORS, STRUCTURED_FACTOR
+from ..algebra import is_matrix
 from ..codegen.plan import Computed, StructuredFactor
 
 __all__ = ["inverse"]

@@ -10,10 +10,10 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR
-from ..codegen.plan import StructuredFactor, formed_alone
 import math
 from sympy import Identity
+from ..registry import CODEGEN, NUMPY, STRUCTURED_FACTOR
+from ..codegen.plan import StructuredFactor, formed_alone
 
 __all__ = ["kron"]
 
@@ -106,6 +106,7 @@ class KroneckerFactor(StructuredFactor):
         return kronecker_apply_cost(self.parts, columns)
 
     def fused(self, coeff, factors, emit, env):
+        """c (A ⊗ B) alone: formed in one pass (``B.kron``), c on the smaller factor."""
         if len(factors) == 1 and len(self.args) == 2 and coeff.is_Number:
             return self.form_scaled(coeff, emit, env, "kron")
         return None
@@ -134,6 +135,7 @@ def kronecker_apply_cost(parts, columns):
 
 
 def is_kronecker_product(M):
+    """Is M a Kronecker product (for the commutation matrix's fusion K (A ⊗ B + C ⊗ D))?"""
     return isinstance(M, KroneckerProduct)
 
 

@@ -9,9 +9,8 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, construct
 from .trace import trace
-from ..registry import CODEGEN, NUMPY
-from ..registry import numpycode_hook
 from sympy import Pow
+from ..registry import CODEGEN, NUMPY, numpycode_hook
 
 __all__ = ["Norm", "norm"]
 

@@ -11,8 +11,8 @@ from ..algebra import is_matrix, matadd, matmul, transpose_of
 from ..errors import ShapeError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes, same_size, shape_text
-from ..registry import APPLY, CODEGEN, NUMPY
 from sympy.matrices.expressions.special import ZeroMatrix
+from ..registry import APPLY, CODEGEN, NUMPY
 
 construct(MatMul, "matrix", linear=True)
 construct(MatAdd, "matrix", linear=True)

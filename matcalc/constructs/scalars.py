@@ -14,9 +14,9 @@ from sympy.tensor.indexed import Indexed
 
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct, describe
-from ..registry import CODEGEN, NUMPY
-from sympy.core.numbers import ComplexInfinity
 from sympy import S
+from sympy.core.numbers import ComplexInfinity
+from ..registry import CODEGEN, NUMPY
 
 __all__ = ["ScalarElement", "scalar", "as_scalar"]
 

@@ -7,8 +7,8 @@ from sympy import Trace
 
 from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
-from ..registry import CODEGEN, NUMPY
 from sympy import MatMul
+from ..registry import CODEGEN, NUMPY
 
 __all__ = ["trace"]
 

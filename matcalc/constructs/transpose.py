@@ -8,8 +8,8 @@ Transposes are pushed to the symbols by every construct's own rule (``algebra.tr
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import APPLY, CODEGEN, NUMPY, PRODUCT_FACTORS, STRUCTURED_FACTOR
 from sympy import MatAdd, MatMul
+from ..registry import APPLY, CODEGEN, NUMPY, PRODUCT_FACTORS, STRUCTURED_FACTOR
 from ..algebra import transpose_of
 
 construct(Transpose, "matrix", linear=True)

@@ -14,8 +14,7 @@ from sympy.matrices.matrixbase import MatrixBase
 from ..algebra import flat_matmul, product, scaled, transpose_of
 from ..registry import construct
 from .kronecker import kron
-from ..registry import CODEGEN, NUMPY
-from ..registry import numpycode_hook
+from ..registry import CODEGEN, NUMPY, numpycode_hook
 
 __all__ = ["Vec", "vec"]
 

@@ -236,7 +236,7 @@ def _refuse_up_front(points, *named):
 
 
 def _conditioning_of(exprs, point, always):
-    """A lazy ``conditioning`` for ``_judge`` (computed at once for a user's point)."""
+    """A lazy ``conditioning`` for ``judge`` (computed at once for a user's point)."""
     known = conditioning(exprs, point) if always else None
     return (lambda: known) if always else (lambda: conditioning(exprs, point))
 
@@ -257,6 +257,10 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
     ``reliable=False`` (and not passed), with the condition number of the
     worst inverted / determinant argument in ``warning``. A point whose
     values are not finite is redrawn up to ``REDRAWS`` times, then the check fails.
+
+    Refused up front: ``f`` or ``G`` containing nan or zoo (``NonFiniteError``), more than
+    ``MAX_POINTS`` points or a matrix of more than ``MAX_ENTRIES`` entries
+    (``ResourceLimitError``).
     """
     f, X, G = sympify(f), variable_of(X), sympify(G)
     _refuse_up_front(points, ("function", f), ("claimed gradient", G))

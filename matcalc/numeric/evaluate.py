@@ -84,10 +84,8 @@ def _compile_with_symbols(symbols, expr):
 
     An expression nested deeper than ``MAX_NESTING`` is compiled in stages
     (``_staged``): Python's parser refuses code with more than ~200 nested
-    parentheses, and SymPy's printer recurses once per level.  A matrix of more than
-    ``MAX_ENTRIES`` entries is refused (``ResourceLimitError``) before anything runs.
+    parentheses, and SymPy's printer recurses once per level.
     """
-    require_within_limits([expr])
     mapping = _rename(symbols)
     args = tuple(mapping[s] for s in symbols)
     renamed = _substitute(expr, mapping)
@@ -201,13 +199,15 @@ class _Bound:
     """An expression at a point: a compiled function and its argument values.
 
     ``call({symbol: value})`` evaluates with some values replaced (used by
-    the finite differences to perturb the variable).
+    the finite differences to perturb the variable).  An expression with a matrix of more
+    than ``MAX_ENTRIES`` entries at the point's sizes is refused (``ResourceLimitError``).
     """
 
     def __init__(self, expr, point):
         expr = sympify(expr)
         sizes = sizes_for(dimension_symbols(expr), point.sizes, expr)
         concrete = _substitute(expr, sizes) if sizes else expr
+        require_within_limits([concrete])   # before anything is compiled or allocated
         table = {}
         for s, v in point.values.items():
             table[s.xreplace(sizes) if isinstance(s, MatrixSymbol) else s] = (s, v)

@@ -290,7 +290,7 @@ def relative_error(claim, reference):
     """max|claim - reference| / max(max|reference|, max|claim|); 0 when both are 0.
 
     No absolute floor: a gradient of size 1e-12 is judged as strictly as one of
-    size 1 (the noise floor enters only through ``_judge``'s zero case)."""
+    size 1 (the noise floor enters only through ``judge``'s zero case)."""
     error = magnitude(np.asarray(claim) - np.asarray(reference))
     scale = max(magnitude(reference), magnitude(claim))
     if scale == 0.0:

@@ -153,9 +153,9 @@ def require_within_limits(exprs, sizes=None):
         at = (" at the sizes " + ", ".join(f"{d}={v}" for d, v in key)) if key else ""
         # named by type and shape: printing a large expression can itself take long
         raise ResourceLimitError(
-            f"the expression has a {rows:,} x {cols:,} matrix ({entries:,} entries: a "
-            f"{type(node).__name__} of shape {node.shape[0]} x {node.shape[1]}){at}; the "
-            f"evaluator handles matrices of at most {MAX_ENTRIES:,} entries")
+            f"the expression has a {rows:,} x {cols:,} matrix ({type(node).__name__} of shape "
+            f"{node.shape[0]} x {node.shape[1]}: {entries:,} entries){at}; the evaluator "
+            f"handles matrices of at most {MAX_ENTRIES:,} entries")
 
 
 # --------------------------------------------------------------------------
