@@ -468,3 +468,9 @@ def test_jacobian_of_kron_X_X_is_checked_small_and_refused_at_40_by_40():
     X40 = MatrixSymbol("X", 40, 40)
     _refused_quickly(ResourceLimitError, "entries",
                      lambda: check_jacobian(KroneckerProduct(X40, X40), X40, J(X40, 40)))
+
+
+def test_a_differential_has_no_numpy_code():
+    from matcalc.errors import UnsupportedError
+    with pytest.raises(UnsupportedError, match="a differential has no numeric value"):
+        numpy_code(A * DifferentialSymbol.of(X))

@@ -9,7 +9,6 @@ from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..registry import construct
-from ..registry import CODEGEN, NUMPY
 
 __all__ = ["DifferentialSymbol", "Differential", "ScalarDifferential"]
 
@@ -91,20 +90,3 @@ construct(ScalarDifferential, "scalar", refuses={
 
 
 # == parsing ==
-
-
-# == numeric ==
-
-@NUMPY.register(DifferentialSymbol)
-def numpy_differential(d, printer):
-    """dX has no numeric value: refused (the oracle evaluates expressions free of them)."""
-    raise ValueError(f"the differential {d} has no numeric value; "
-                     "evaluate an expression free of differentials")
-
-
-# == codegen ==
-
-@CODEGEN.register(DifferentialSymbol)
-def codegen_differential(d, emit, env):
-    """dX has no numeric value: refused."""
-    raise ValueError(f"the differential {d} has no numeric value")

@@ -61,11 +61,11 @@ class MatcalcNumPyPrinter(NumPyCodeHelpers, NumPyPrinter):
         self._bound_counter = 0
 
     def _print(self, expr, **kwargs):
+        declared = CONSTRUCTS.get(type(expr))
+        if declared is not None and "numpy" in declared.refuses:   # dX, d(U): no value
+            raise NUMPY.unsupported(expr)
         rule = NUMPY.lookup(expr) if isinstance(expr, Basic) else None
         if rule is None:
-            declared = CONSTRUCTS.get(type(expr))
-            if declared is not None and "numpy" in declared.refuses:
-                raise NUMPY.unsupported(expr)
             return super()._print(expr, **kwargs)
         self._print_level += 1
         try:
