@@ -82,7 +82,9 @@ class Derivation:
 # validation
 # --------------------------------------------------------------------------
 
-_NON_FINITE = {nan: "nan", zoo: "zoo (a division by zero?)", oo: "oo", -oo: "-oo"}
+_NON_FINITE = {nan: "nan (an undefined number)",
+               zoo: "zoo (complex infinity, e.g. from a division by zero)",
+               oo: "oo (infinity)", -oo: "-oo (infinity)"}
 
 
 def _require_finite(expr, what):

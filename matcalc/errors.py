@@ -6,7 +6,7 @@ names the construct, the position or the file concerned.
 from sympy.matrices.exceptions import NonSquareMatrixError, ShapeError
 
 __all__ = ["MatcalcError", "UnsupportedError", "ShapeError", "NonSquareMatrixError",
-           "ParseError", "CatalogueError", "NonFiniteError"]
+           "ParseError", "CatalogueError", "ResourceLimitError", "NonFiniteError"]
 
 
 class MatcalcError(Exception):
@@ -46,5 +46,11 @@ class CatalogueError(MatcalcError, ValueError):
     """A malformed identity catalogue file or entry; the message names file and id."""
 
 
+class ResourceLimitError(MatcalcError, ValueError):
+    """A request beyond what the evaluator does in bounded time and memory (too many
+    points, a matrix with too many entries); the message names the limit."""
+
+
 class NonFiniteError(MatcalcError, ValueError):
-    """A function or a derivative that is not finite (nan, zoo, oo): e.g. ``tr(X)/0``."""
+    """An expression with no finite value anywhere: it contains ``nan`` or ``zoo``
+    (complex infinity, e.g. from a division by zero), so there is nothing to evaluate."""

@@ -275,6 +275,37 @@ STRUCTURAL_FACTORS = set()
 
 
 # == numeric ==
+NUMPY = Operation(
+    "numpy", "rule(expr, printer) -> the NumPy code of expr. printer is the oracle's "
+    "MatcalcNumPyPrinter: printer._print(e) prints a sub-expression, printer.np(name) a "
+    "qualified NumPy name, printer.operand(e) a sub-expression safe next to @, .T or [i, j], "
+    "printer.fresh_name(stem) a new variable; printer.print_natively(e) is SymPy's own printing")
+CONDITION = Operation(
+    "condition", "rule(expr) -> the matrix whose condition number bounds how accurately expr "
+                 "can be evaluated (what it inverts or takes the determinant of), or None")
+
+
+def numpycode_hook(expr, printer):
+    """``_numpycode`` of matcalc's own classes, for any SymPy NumPy printer (``sympy.lambdify``
+    calls it): their ``NUMPY`` rule, so that rule is their one definition."""
+    from .numeric.printer import print_with_rule  # NumPy code is printed by the oracle's printer
+    return print_with_rule(expr, printer)
 
 
 # == codegen ==
+CODEGEN = Operation(
+    "codegen", "rule(expr, emitter, env) -> the name (or literal) holding expr's value in "
+    "generated code: emitter.value(e, env) for a sub-expression, emitter.emit(rhs) a statement "
+    "(value-numbered), emitter.chain(mats, env, coeff) a product; env maps bound variables "
+    "(elementwise bodies) to names")
+STRUCTURED_FACTOR = Operation(
+    "codegen-structured", "rule(M, emitter) -> a codegen.plan.StructuredFactor standing for M "
+    "in a matrix product: applied to its neighbours (solve, kron_apply, ...), formed only when "
+    "alone; the rule is the factor's class")
+PRODUCT_FACTORS = Operation(
+    "codegen-factors", "rule(M, emitter, env) -> the list of factors M stands for in a matrix "
+    "product (I: none, a product: its factors, U^k: k factors U), each a dense expression, a "
+    "StructuredFactor or a computed value")
+APPLY = Operation(
+    "codegen-apply", "rule(E, emitter, W, env) -> the name of E @ W, W computed, without "
+    "forming E (sums distributed, products applied right to left)")

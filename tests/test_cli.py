@@ -356,3 +356,22 @@ def test_python_dash_m_matcalc_bad_input_is_one_line():
 
 def test_cli_module_exports_main():
     assert cli.main is main
+
+
+# --------------------------------------------------------------------------
+# --check refuses what has no value or too much work, in one line (issue 11)
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,message", [
+    (["grad", "tr(X)/0", "--wrt", "X", "--check"], "contains zoo (complex infinity"),
+    (["grad", "tr(X)", "--wrt", "X", "--check", "--points", "1000000000"],
+     "at most 1,000 points"),
+    (["grad", "tr(X)", "--wrt", "X", "--shape", "X=100000,100000", "--check"],
+     "at most 10,000,000 entries"),
+    (["jacobian", "kron(X,X)", "--wrt", "X", "--shape", "X=40,40", "--check"],
+     "at most 10,000,000 entries"),
+], ids=["zoo", "points", "shape", "kron-jacobian"])
+def test_check_refuses_undefined_values_and_unbounded_work_in_one_line(argv, message):
+    code, out, err = run(*argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("matcalc: error: ") and message in err

@@ -280,8 +280,9 @@ def test_a_missing_backend_says_how_to_install_it(monkeypatch):
     class Missing:
         def __init__(self):
             raise ImportError("No module named 'torch'")
-    monkeypatch.setitem(cg._OPS_CLASSES, "torch", Missing)
-    monkeypatch.delitem(cg._OPS, "torch", raising=False)
+    from matcalc.codegen import backends
+    monkeypatch.setitem(backends._OPS_CLASSES, "torch", Missing)
+    monkeypatch.delitem(backends._OPS, "torch", raising=False)
     with pytest.raises(ImportError, match="pip install torch"):
         cg.codegen(Xd * w, backend="torch")
     with pytest.raises(ValueError, match="unknown backend"):

@@ -12,19 +12,20 @@ import numpy as np
 import pytest
 from sympy import (Abs, Determinant, DiagMatrix, DiagonalMatrix, DiagonalOf, HadamardProduct,
                    Identity, Inverse, KroneckerProduct, Lambda, MatPow, MatrixSymbol, OneMatrix,
-                   Rational, Symbol, Trace, ZeroMatrix, exp, log, sin, sqrt, symbols)
+                   Rational, S, Symbol, Trace, ZeroMatrix, exp, log, sin, sqrt, symbols)
 from sympy.matrices.expressions.hadamard import HadamardPower
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-from matcalc.errors import ShapeError
+from matcalc.errors import MatcalcError, NonFiniteError, ResourceLimitError, ShapeError
+from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.constructs.differentials import DifferentialSymbol
 from matcalc.constructs.functions import sigmoid
 from matcalc.constructs.norm import norm
 from matcalc.constructs.scalars import scalar
-from matcalc.numeric import (CheckReport, Point, check, check_hessian, check_jacobian,
-                             concrete_sizes, evaluate, fd_directional, fd_gradient, fd_hessian,
-                             fd_jacobian, lambdify, random_point)
-from matcalc.numpy_printer import MatcalcNumPyPrinter, numpy_code
+from matcalc.numeric import (MAX_ENTRIES, MAX_POINTS, CheckReport, MatcalcNumPyPrinter, Point,
+                             check, check_hessian, check_jacobian, concrete_sizes, evaluate,
+                             fd_directional, fd_gradient, fd_hessian, fd_jacobian, lambdify,
+                             numpy_code, random_point)
 from matcalc.constructs.structured import diagonal, orthogonal, positive, spd, symmetric
 
 n, m, p, q = symbols("n m p q", integer=True, positive=True)
@@ -148,27 +149,22 @@ def test_printer_commutation_matrix():
     # K vec(B) = vec(B^T) for B 3 x 4, column-major vec
     vec = lambda M: M.reshape(-1, order="F")
     b = np.random.default_rng(0).standard_normal((3, 4))
-
-    class CommutationMatrix(MatrixExpr):  # the printer dispatches on the class name
-        @property
-        def shape(self):
-            return (self.args[0] * self.args[1],) * 2
-
-    Kv = eval(MatcalcNumPyPrinter()._print_CommutationMatrix(CommutationMatrix(3, 4)),
-              {"numpy": np})
+    Kv = eval(MatcalcNumPyPrinter().doprint(CommutationMatrix(3, 4)), {"numpy": np})
     assert np.array_equal(Kv @ vec(b), vec(b.T))
-    for K in _real_commutation():
-        v = MatrixSymbol("v", n * m, 1)
-        pt = Point({n: 3, m: 4}, {v: vec(b).reshape(-1, 1)})
-        assert np.array_equal(evaluate(K * v, pt)[:, 0], vec(b.T))
+    v = MatrixSymbol("v", n * m, 1)
+    pt = Point({n: 3, m: 4}, {v: vec(b).reshape(-1, 1)})
+    assert np.array_equal(evaluate(CommutationMatrix(n, m) * v, pt)[:, 0], vec(b.T))
 
 
-def _real_commutation():
-    try:
-        from matcalc.constructs.commutation import CommutationMatrix
-    except ImportError:
-        return []
-    return [CommutationMatrix(n, m)]
+def test_sympy_lambdify_prints_matcalc_classes_by_their_rules():
+    """SymPy's own printer reaches matcalc's classes through ``_numpycode``: the same code."""
+    import sympy
+    from sympy.printing.numpy import NumPyPrinter
+    t = Symbol("t")
+    for expr in (norm(X), sigmoid(t), CommutationMatrix(3, 4)):
+        assert NumPyPrinter().doprint(expr) == numpy_code(expr)
+    f = sympy.lambdify([X, t], norm(X) + sigmoid(t), "numpy")
+    assert f(np.eye(3), 0.0) == pytest.approx(math.sqrt(3) + 0.5)
 
 
 def test_numpy_code_is_readable():
@@ -394,3 +390,87 @@ def test_hessian_of_log_det():
     H = -CommutationMatrix(n, n) * KroneckerProduct(Xi.T, Xi)
     assert check_hessian(log(Determinant(X)), X, H)
     assert not check_hessian(log(Determinant(X)), X, -KroneckerProduct(Xi.T, Xi))
+
+
+# -- refused up front: undefined values, too much work (issue 11) -----------------------------
+def _refused_quickly(error, match, call, seconds=10.0, megabytes=50):
+    """``call()`` raises ``error`` (message matching ``match``) within ``seconds`` and
+    allocating at most ``megabytes``: a refusal, not a MemoryError after minutes of work."""
+    import time
+    import tracemalloc
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(error, match=match):
+            call()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert time.perf_counter() - start < seconds
+    assert peak < megabytes * 2 ** 20, f"{peak / 2 ** 20:.0f} MB allocated before refusing"
+
+
+def test_a_claim_or_function_containing_zoo_or_nan_is_refused_saying_why():
+    f = Trace(X) / 0                         # zoo*tr(X): a division by zero
+    _refused_quickly(NonFiniteError, r"function contains zoo \(complex infinity, e\.g\. from a "
+                     r"division by zero\)", lambda: check(f, X, S.ComplexInfinity * Identity(n)))
+    _refused_quickly(NonFiniteError, "claimed gradient contains zoo",
+                     lambda: check(Trace(X), X, S.ComplexInfinity * Identity(n)))
+    _refused_quickly(NonFiniteError, "claimed Jacobian contains nan",
+                     lambda: check_jacobian(X, X, S.NaN * Identity(n ** 2)))
+    _refused_quickly(NonFiniteError, "claimed Hessian contains nan",
+                     lambda: check_hessian(Trace(X), X, S.NaN * Identity(n ** 2)))
+    assert issubclass(NonFiniteError, MatcalcError) and issubclass(NonFiniteError, ValueError)
+
+
+def test_zoo_prints_and_evaluates_as_nan():
+    # SymPy's NumPy printer has no zoo ("KeyError: 'ComplexInfinity'"): complex infinity
+    # has no real value
+    assert numpy_code(S.ComplexInfinity * Trace(X)) == "numpy.nan*numpy.trace(X)"
+    assert math.isnan(evaluate(Trace(X) / 0, random_point(Trace(X))))
+
+
+def test_too_many_points_are_refused_up_front():
+    _refused_quickly(ResourceLimitError, r"1,000,000,000 points requested; the evaluator "
+                     r"compares at most 1,000", lambda: check(Trace(X), X, Identity(n),
+                                                               points=10 ** 9))
+    _refused_quickly(ResourceLimitError, "points",
+                     lambda: check_jacobian(X, X, Identity(n ** 2), points=MAX_POINTS + 1))
+    assert check(Trace(X), X, Identity(n), points=MAX_POINTS // 200).passed
+
+
+def test_a_huge_matrix_is_refused_before_anything_is_drawn():
+    Xh = MatrixSymbol("X", 100000, 100000)
+    _refused_quickly(ResourceLimitError, r"100,000 x 100,000 matrix .*at most 10,000,000 entries",
+                     lambda: check(Trace(Xh), Xh, Identity(100000)))
+    _refused_quickly(ResourceLimitError, "n=100000",
+                     lambda: random_point(Trace(X), sizes={n: 100000}))
+    # at a point given by the user: an intermediate Kronecker product of 20^6 x 20^6
+    Y = MatrixSymbol("Y", 20, 20)
+    at = Point({}, {Y: np.eye(20)})
+    _refused_quickly(ResourceLimitError, "KroneckerProduct",
+                     lambda: evaluate(Trace(KroneckerProduct(*[Y] * 6)), at))
+    assert MAX_ENTRIES == 10_000_000 and issubclass(ResourceLimitError, MatcalcError)
+
+
+def test_jacobian_of_kron_X_X_is_checked_small_and_refused_at_40_by_40():
+    """d vec(X ⊗ X) = (I_n ⊗ K_{n,n} ⊗ I_n)(I_{n^2} ⊗ vec X + vec X ⊗ I_{n^2}) vec(dX);
+    at n = 40 it is 2,560,000 x 1,600 (its Kronecker factor 2,560,000 x 2,560,000)."""
+    from matcalc.constructs.vec import Vec
+
+    def J(V, size):
+        inner = (KroneckerProduct(Identity(size ** 2), Vec(V))
+                 + KroneckerProduct(Vec(V), Identity(size ** 2)))
+        K = CommutationMatrix(size, size)
+        return KroneckerProduct(Identity(size), K, Identity(size)) * inner
+
+    assert check_jacobian(KroneckerProduct(X, X), X, J(X, n), points=1).passed
+    X40 = MatrixSymbol("X", 40, 40)
+    _refused_quickly(ResourceLimitError, "entries",
+                     lambda: check_jacobian(KroneckerProduct(X40, X40), X40, J(X40, 40)))
+
+
+def test_a_differential_has_no_numpy_code():
+    from matcalc.errors import UnsupportedError
+    with pytest.raises(UnsupportedError, match="a differential has no numeric value"):
+        numpy_code(A * DifferentialSymbol.of(X))

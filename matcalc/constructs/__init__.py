@@ -22,6 +22,6 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``differentials``         ``dX``, ``d(U)``, ``d(s)``
 ========================  ==============================================================
 """
-from . import (products, scalars, functions, special, structured, transpose, inverse,  # noqa: F401
-               trace, determinant, hadamard, kronecker, commutation, vec, diagonal,
-               elementwise, norm, differentials)
+from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
+               inverse, kronecker, norm, products, scalars, special, structured, trace, transpose,
+               vec)

@@ -12,14 +12,17 @@ Identities (Magnus & Neudecker, ch. 3, sec. 7):
     vec(A ⊗ B) = (I_n ⊗ K_{q,m} ⊗ I_p)(vec A ⊗ vec B)
     det K_{m,n} = (-1)^{m n (m-1)(n-1)/4}       tr K_{m,n} = 1 + gcd(m-1, n-1)
 """
+from sympy import Identity, Integer, KroneckerDelta, MatAdd, MatMul, Mod, S, Transpose, floor, igcd
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
-from sympy import Identity, Integer, KroneckerDelta, Mod, S, Transpose, floor, igcd
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
-from ..registry import JACOBIAN_FACTOR, PAIRS, STRUCTURAL_FACTORS, TRANSPOSE, construct
+from ..codegen.plan import StructuredFactor, formed_alone
+from ..registry import (CODEGEN, JACOBIAN_FACTOR, NUMPY, PAIRS, STRUCTURAL_FACTORS,
+                        STRUCTURED_FACTOR, TRANSPOSE, VEC, construct, numpycode_hook)
 from ..shapes import same_size
+from .kronecker import KroneckerFactor, is_kronecker_product
 from .vec import Vec, vec
 
 __all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
@@ -94,14 +97,6 @@ class CommutationMatrix(MatrixExpr):
     def _latex(self, printer):
         return "K_{%s,%s}" % (printer._print(self.m), printer._print(self.n))
 
-    def _numpycode(self, printer):
-        # the same code as MatcalcNumPyPrinter._print_CommutationMatrix
-        np = printer._module
-        m, n = (printer._print(a) for a in (self.m, self.n))
-        return ("%s((%s)*(%s))[%s((%s)*(%s)).reshape((%s, %s), order='F').T.ravel(order='F')]"
-                % (printer._module_format(np + ".eye"), m, n,
-                   printer._module_format(np + ".arange"), m, n, m, n))
-
 
 def commutation(m, n):
     """K_{m,n}: ``commutation(m, n) vec(A) = vec(A^T)`` for A m x n."""
@@ -112,6 +107,24 @@ construct(CommutationMatrix, "matrix", leaf=True)
 
 
 # == identification ==
+
+
+@VEC.register(KroneckerProduct)
+def vec_kronecker(L, walk):
+    """vec(A ⊗ B) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec A ⊗ vec B)  (A a x b, B c x d)."""
+    args = list(L.args)
+    A = args[0]
+    B = args[1] if len(args) == 2 else KroneckerProduct(*args[1:])
+    (a, b), (c, d) = A.shape, B.shape
+    P = KroneckerProduct(Identity(b), CommutationMatrix(d, a), Identity(c))
+    if walk.has(A) and walk.has(B):
+        raise walk.nonlinear(L)
+    if walk.has(B):
+        left, inner = MatMul(P, KroneckerProduct(Vec(A), Identity(c * d))), B
+    else:
+        left, inner = MatMul(P, KroneckerProduct(Identity(a * b), Vec(B))), A
+    for J in walk(inner):
+        yield MatMul(left, J)
 
 
 # == simplification ==
@@ -177,5 +190,54 @@ def transpose_commutation(K):
 
 # == numeric ==
 
+@NUMPY.register(CommutationMatrix)
+def numpy_commutation(K, printer):
+    """K_{m,n} -> the rows of ``eye(mn)`` permuted: row ``j + i n`` is the unit row picking
+    entry ``i + j m`` of vec(A), so that K vec(A) = vec(A^T) for A m x n (column-major vec)."""
+    m, n = (printer._print(a) for a in (K.m, K.n))
+    return ("%s((%s)*(%s))[%s((%s)*(%s)).reshape((%s, %s), order='F').T.ravel(order='F')]"
+            % (printer.np("eye"), m, n, printer.np("arange"), m, n, m, n))
+
+
+CommutationMatrix._numpycode = numpycode_hook  # SymPy's own NumPy printers call it
+
 
 # == codegen ==
+
+@STRUCTURED_FACTOR.register(CommutationMatrix)
+class CommutationFactor(StructuredFactor):
+    """K_{m,n} in a product: K W = ``B.comm_apply(m, n, W)`` (a transpose of reshaped
+    columns), W K = (K_{n,m} W^T)^T; formed (a permuted identity) only when alone;
+    K_{1,n} = K_{n,1} = I is dropped.  K (A ⊗ B) is formed in one pass (``fused``)."""
+
+    def __init__(self, K, emit):
+        self.expr, self.m, self.n, self.shape = K, emit.dim(K.m), emit.dim(K.n), emit.shape(K)
+        self.is_identity = self.m == 1 or self.n == 1
+
+    def form(self, emit, env):
+        return emit.emit(f"B.commutation({self.m}, {self.n})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.comm_apply({self.m}, {self.n}, {W})")
+
+    def apply_right(self, emit, W, env):
+        return emit.T(emit.emit(f"B.comm_apply({self.n}, {self.m}, {emit.T(W)})"))
+
+    def fused(self, coeff, factors, emit, env):
+        """K_{r2,r1} (A ⊗ B) = ``B.comm_kron(A, B)`` (A r1 x c1, B r2 x c2), one pass;
+        K (A ⊗ B + C ⊗ D) = K (A ⊗ B) + K (C ⊗ D)."""
+        if len(factors) != 2:
+            return None
+        right = factors[1]
+        if isinstance(right, KroneckerFactor) and len(right.args) == 2 \
+                and (self.m, self.n) == (right.parts[1][0], right.parts[0][0]):
+            return right.form_scaled(coeff, emit, env, "comm_kron")
+        if isinstance(right, MatAdd) and coeff.is_Number \
+                and all(is_kronecker_product(emit.split(t)[1]) for t in right.args):
+            terms = [emit.chain([self.expr, emit.split(t)[1]], env, coeff * emit.split(t)[0])
+                     for t in right.args]
+            return emit.emit(" + ".join(terms))
+        return None
+
+
+CODEGEN.register(CommutationMatrix)(formed_alone)

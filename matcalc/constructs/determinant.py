@@ -3,9 +3,10 @@
     d det(U) = det(U) tr(U^{-1} dU)             d log det(U) = tr(U^{-1} dU)
     det(M^T) = det(M)        det(M^{-1}) = 1/det(M)        det(c A B) = c^n det A det B  (equality)
 """
-from sympy import Determinant, Inverse, MatMul, Mul, Transpose, log
+from sympy import Abs, Determinant, Inverse, MatMul, Mul, Transpose, log
 
-from ..registry import CANONICAL, DIFFERENTIAL, REWRITE, VALIDATE, construct
+from ..registry import (CANONICAL, CODEGEN, CONDITION, DIFFERENTIAL, NUMPY, REWRITE, VALIDATE,
+                        construct)
 from ..shapes import require_square
 from .inverse import inverse
 from .trace import trace
@@ -82,5 +83,52 @@ VALIDATE.register(Determinant)(require_square)
 
 # == numeric ==
 
+@NUMPY.register(Determinant)
+def numpy_det(s, printer):
+    """det(U) -> ``numpy.linalg.det(U)``."""
+    return "%s(%s)" % (printer.np("linalg.det"), printer._print(s.arg))
+
+
+@NUMPY.register(log, when=_is_logdet)
+def numpy_logdet(s, printer):
+    """log det U through ``slogdet`` (no overflow); nan when det U <= 0."""
+    sd = printer.fresh_name("slogdet")
+    return ("(lambda %s: %s[1] if %s[0] > 0 else %s)(%s(%s))"
+            % (sd, sd, sd, printer.np("nan"), printer.np("linalg.slogdet"),
+               printer._print(s.args[0].arg)))
+
+
+def _is_log_abs_det(e):
+    return isinstance(e.args[0], Abs) and isinstance(e.args[0].args[0], Determinant)
+
+
+@NUMPY.register(log, when=_is_log_abs_det)
+def numpy_log_abs_det(s, printer):
+    """log |det U| -> ``numpy.linalg.slogdet(U)[1]``, the log-abs-determinant itself."""
+    return "%s(%s)[1]" % (printer.np("linalg.slogdet"), printer._print(s.args[0].args[0].arg))
+
+
+@CONDITION.register(Determinant)
+def condition_det(s):
+    """det(U) is evaluated to the accuracy U's condition number allows."""
+    return s.arg
+
 
 # == codegen ==
+
+@CODEGEN.register(Determinant)
+def codegen_det(s, emit, env):
+    """det(U) -> ``B.det(U)``."""
+    return emit.emit(f"B.det({emit.value(s.arg, env)})")
+
+
+@CODEGEN.register(log, when=_is_logdet)
+def codegen_logdet(s, emit, env):
+    """log det U through slogdet (nan when det U <= 0)."""
+    return emit.emit(f"B.logdet({emit.value(s.args[0].arg, env)})")
+
+
+@CODEGEN.register(log, when=_is_log_abs_det)
+def codegen_log_abs_det(s, emit, env):
+    """log |det U| -> the log-abs-determinant of slogdet."""
+    return emit.emit(f"B.logabsdet({emit.value(s.args[0].args[0].arg, env)})")

@@ -11,8 +11,9 @@ from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, Diag
 from sympy.matrices.expressions.special import OneMatrix
 
 from ..algebra import flat_matmul, scaled, split_coeff, transpose_of
-from ..registry import (COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NEGATE, PAIRS, REWRITE,
-                        SUM_MERGES, TRANSPOSE, VEC, construct)
+from ..codegen.plan import StructuredFactor, formed_alone
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NEGATE, NUMPY, PAIRS,
+                        REWRITE, STRUCTURED_FACTOR, SUM_MERGES, TRANSPOSE, VEC, construct)
 from ..simplify.rewrite import negated, tidied
 from .hadamard import collect_hadamard, hadamard_collected
 from .kronecker import kron
@@ -182,5 +183,57 @@ def transpose_diagonal(M):
 
 # == numeric ==
 
+@NUMPY.register(DiagMatrix)
+def numpy_diag(M, printer):
+    """diag(v), v a column or a row -> ``numpy.diag(numpy.ravel(v))`` (n x n)."""
+    return "%s(%s(%s))" % (printer.np("diag"), printer.np("ravel"), printer._print(M.args[0]))
+
+
+@NUMPY.register(DiagonalOf)
+def numpy_diagonal_of(M, printer):
+    """diagvec(M), the diagonal of M as a column -> ``reshape(diagonal(M), (-1, 1))``."""
+    return "%s(%s(%s), (-1, 1))" % (printer.np("reshape"), printer.np("diagonal"),
+                                    printer._print(M.arg))
+
+
+@NUMPY.register(DiagonalMatrix)
+def numpy_diagonal_matrix(M, printer):
+    """M ∘ I, M with its off-diagonal entries zeroed -> ``multiply(M, eye(r, c))``."""
+    rows, cols = M.shape
+    return "%s(%s, %s(%s, %s))" % (printer.np("multiply"), printer._print(M.arg),
+                                   printer.np("eye"), printer._print(rows), printer._print(cols))
+
 
 # == codegen ==
+
+@STRUCTURED_FACTOR.register(DiagMatrix)
+class DiagonalFactor(StructuredFactor):
+    """diag(v) in a product: diag(v) W = v ∘ W (rows scaled), W diag(v) = W ∘ v^T (columns
+    scaled); formed (``B.diag``) only when alone."""
+
+    def __init__(self, M, emit):
+        self.v, self.shape = M.args[0], emit.shape(M)
+
+    def form(self, emit, env):
+        return emit.emit(f"B.diag({emit.value(self.v, env)})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.column({emit.value(self.v, env)}) * {W}")
+
+    def apply_right(self, emit, W, env):
+        return emit.emit(f"{W} * B.row({emit.value(self.v, env)})")
+
+
+CODEGEN.register(DiagMatrix)(formed_alone)
+
+
+@CODEGEN.register(DiagonalOf)
+def codegen_diagonal_of(M, emit, env):
+    """diagvec(M) -> ``B.diagonal(M)`` (a column)."""
+    return emit.emit(f"B.diagonal({emit.value(M.arg, env)})")
+
+
+@CODEGEN.register(DiagonalMatrix)
+def codegen_diagonal_matrix(M, emit, env):
+    """M ∘ I -> ``M * B.eye(n)``."""
+    return emit.emit(f"{emit.value(M.arg, env)} * B.eye({emit.dim(M.shape[0])})")

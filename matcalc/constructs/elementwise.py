@@ -5,12 +5,13 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
-from sympy import Derivative, Dummy, Lambda, Subs, cancel, factor
+from sympy import Derivative, Dummy, Lambda, Subs, Symbol, cancel, factor
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from ..algebra import transpose_of
 from ..errors import UnsupportedError
-from ..registry import DIFFERENTIAL, NEGATE, REWRITE, SCALE, TIDY, TRANSPOSE, construct
+from ..registry import (CODEGEN, DIFFERENTIAL, NEGATE, NUMPY, REWRITE, SCALE, TIDY, TRANSPOSE,
+                        construct)
 from .hadamard import hadamard
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -109,5 +110,44 @@ def transpose_elementwise(M):
 
 # == numeric ==
 
+def _variable_and_body(M, variable):
+    """(v, φ(v)) of the elementwise function of ``M``: a Lambda's own, else φ(variable)."""
+    if isinstance(M.function, Lambda):
+        (var,), body = M.function.variables, M.function.expr
+        return var, body
+    return variable, M.function(variable)
+
+
+@NUMPY.register(ElementwiseApplyFunction)
+def numpy_elementwise(M, printer):
+    """φ(A) -> ``(lambda v: φ(v))(A)``, the body printed through NumPy ufuncs; a body not
+    depending on its variable is broadcast to A's shape."""
+    var, body = _variable_and_body(M, Symbol("x"))
+    arg = M.expr
+    name = printer.fresh_name("x")
+    bound = Symbol(name)
+    body = body.xreplace({var: bound})
+    body_code = printer._print(body)
+    if bound not in body.free_symbols:
+        body_code = "%s(%s(%s), %s, dtype=float)" % (printer.np("full"), printer.np("shape"),
+                                                     name, body_code)
+    return "(lambda %s: %s)(%s)" % (name, body_code, printer._print(arg))
+
 
 # == codegen ==
+
+@CODEGEN.register(ElementwiseApplyFunction)
+def codegen_elementwise(M, emit, env):
+    """φ(A): φ's body with its variable bound to A's value (ufuncs act elementwise); a body
+    not depending on its variable is broadcast to A's shape."""
+    var, body = _variable_and_body(M, Dummy("u"))
+    arg = M.expr
+    element = Dummy("element")
+    body = body.xreplace({var: element})
+    inner = dict(env or {})
+    inner[element] = emit.value(arg, env)
+    out = emit.value(body, inner)
+    if element not in body.free_symbols:
+        rows, cols = emit.shape(M)
+        out = emit.emit(f"{out} * B.ones({rows}, {cols})")
+    return out

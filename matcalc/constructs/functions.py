@@ -7,12 +7,14 @@
 A function of a 1x1 matrix is the function of its scalar; a function of a whole matrix
 (the matrix exponential ...) and an undefined function are refused by name.
 """
-from sympy import Abs, Add, Derivative, Function, Subs, exp, sign
+from functools import reduce
+
+from sympy import Abs, Add, Derivative, Function, Max, Min, Subs, exp, sign
 from sympy.core.function import AppliedUndef
 
 from ..algebra import is_matrix
 from ..errors import UnsupportedError
-from ..registry import DIFFERENTIAL, construct
+from ..registry import CODEGEN, DIFFERENTIAL, NUMPY, construct, numpycode_hook
 from .scalars import as_scalar
 
 __all__ = ["sigmoid"]
@@ -41,10 +43,6 @@ class sigmoid(Function):
     def _latex(self, printer, exp=None):
         body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
         return body if exp is None else r"%s^{%s}" % (body, exp)
-
-    def _numpycode(self, printer):
-        np = printer._module
-        return f"(1/(1 + {printer._module_format(np + '.exp')}(-({printer._print(self.args[0])}))))"
 
 
 construct(Function, "scalar")
@@ -102,5 +100,44 @@ def d_function(s, d):
 
 # == numeric ==
 
+@NUMPY.register(Function)
+def numpy_function(s, printer):
+    """φ(a) -> ``numpy.φ(a)``: SymPy's own NumPy printing (unknown functions refused)."""
+    return printer.print_natively(s)
+
+
+@NUMPY.register(sigmoid)
+def numpy_sigmoid(s, printer):
+    """σ(x) = 1/(1 + e^{-x})."""
+    return "(1/(1 + %s(-(%s))))" % (printer.np("exp"), printer._print(s.args[0]))
+
+
+sigmoid._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) call it
+
 
 # == codegen ==
+
+#: SymPy function -> the backend operation computing it in generated code
+BACKEND_FUNCTIONS = {
+    "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
+    "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan",
+    "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "sigmoid": "sigmoid", "Abs": "abs",
+    "sign": "sign", "Heaviside": "heaviside"}
+
+
+@CODEGEN.register(Function)
+def codegen_function(s, emit, env):
+    """φ(a) -> ``B.φ(a)`` for the functions of ``BACKEND_FUNCTIONS``; others refused."""
+    name = BACKEND_FUNCTIONS.get(type(s).__name__)
+    if name is None or len(s.args) != 1 or isinstance(s, AppliedUndef):
+        raise emit.unsupported(s)
+    return emit.emit(f"B.{name}({emit.value(s.args[0], env)})")
+
+
+@CODEGEN.register(Max)
+@CODEGEN.register(Min)
+def codegen_extremum(s, emit, env):
+    """max(a, b, c) = maximum(maximum(a, b), c), elementwise (min alike)."""
+    op = "maximum" if isinstance(s, Max) else "minimum"
+    args = [emit.value(a, env) for a in s.args]
+    return reduce(lambda a, b: emit.emit(f"B.{op}({a}, {b})"), args)

@@ -7,16 +7,17 @@
 from collections import Counter
 
 from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, default_sort_key
-from sympy.matrices.expressions.special import OneMatrix
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.special import OneMatrix
 
 from ..algebra import canonical_product, is_matrix, matadd, scaled, split_coeff, transpose_of
 from ..errors import UnsupportedError
-from ..registry import COTANGENT, DIFFERENTIAL, REWRITE, TRANSPOSE, VALIDATE, VEC, construct
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, NUMPY, REWRITE, TRANSPOSE, VALIDATE, VEC,
+                        construct)
+from ..shapes import require_equal_shapes
 from ..simplify.rewrite import absorbed, tidied
 from .vec import Vec, vec
-from ..shapes import require_equal_shapes
 
 __all__ = ["hadamard"]
 
@@ -199,5 +200,29 @@ VALIDATE.register(HadamardProduct)(require_equal_shapes)
 
 # == numeric ==
 
+@NUMPY.register(HadamardProduct)
+def numpy_hadamard(M, printer):
+    """A ∘ B ∘ ... -> ``numpy.multiply(numpy.multiply(A, B), ...)``."""
+    return printer.nested("multiply", M.args)
+
+
+@NUMPY.register(HadamardPower)
+def numpy_hadamard_power(M, printer):
+    """A^{∘p} -> ``numpy.power(A, p)`` (p a float, or a matrix of exponents)."""
+    base, exp = M.args
+    exp_code = printer._print(exp) if is_matrix(exp) else printer.float_exponent(exp)
+    return "%s(%s, %s)" % (printer.np("power"), printer._print(base), exp_code)
+
 
 # == codegen ==
+
+@CODEGEN.register(HadamardProduct)
+def codegen_hadamard(M, emit, env):
+    """A ∘ B -> ``A * B``."""
+    return emit.emit(" * ".join(emit.value(a, env) for a in M.args))
+
+
+@CODEGEN.register(HadamardPower)
+def codegen_hadamard_power(M, emit, env):
+    """A^{∘p} -> ``A ** p``."""
+    return emit.emit(f"{emit.value(M.base, env)} ** {emit.value(M.exp, env)}")

@@ -10,9 +10,11 @@
 from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, Mul, S
 from sympy.matrices.expressions.special import ZeroMatrix
 
-from ..algebra import canonical_product, matmul, transpose_of
+from ..algebra import canonical_product, is_matrix, matmul, transpose_of
+from ..codegen.plan import Computed, StructuredFactor
 from ..errors import UnsupportedError
-from ..registry import DIFFERENTIAL, REWRITE, TRANSPOSE, VALIDATE, construct
+from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, NUMPY, PRODUCT_FACTORS, REWRITE,
+                        STRUCTURED_FACTOR, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
 from .scalars import scalar
 
@@ -129,5 +131,105 @@ VALIDATE.register(MatPow)(require_square)
 
 # == numeric ==
 
+@NUMPY.register(Inverse)
+def numpy_inverse(M, printer):
+    """U^{-1} -> ``numpy.linalg.inv(U)``."""
+    return "%s(%s)" % (printer.np("linalg.inv"), printer._print(M.arg))
+
+
+@NUMPY.register(MatPow)
+def numpy_power(M, printer):
+    """U^k -> ``matrix_power(U, k)`` (k < 0: of ``inv(U)``); any other power only of a 1x1
+    matrix, where it is the scalar power."""
+    base, exp = M.args
+    if exp.is_Integer:
+        if exp.is_negative:
+            return "%s(%s(%s), %s)" % (printer.np("linalg.matrix_power"), printer.np("linalg.inv"),
+                                       printer._print(base), printer._print(-exp))
+        return "%s(%s, %s)" % (printer.np("linalg.matrix_power"), printer._print(base),
+                               printer._print(exp))
+    if base.shape == (1, 1):
+        return "%s(%s, %s)" % (printer.np("power"), printer._print(base),
+                               printer.float_exponent(exp))
+    if exp.is_integer:
+        return "%s(%s, int(%s))" % (printer.np("linalg.matrix_power"), printer._print(base),
+                                    printer._print(exp))
+    raise NotImplementedError(
+        f"NumPy code for the non-integer matrix power {M} of a "
+        f"{base.shape[0]} x {base.shape[1]} matrix is not supported")
+
+
+@CONDITION.register(Inverse)
+def condition_inverse(M):
+    """U^{-1} is evaluated to the accuracy U's condition number allows."""
+    return M.arg
+
+
+@CONDITION.register(MatPow)
+def condition_power(M):
+    """U^{-k} (k > 0, U not 1x1) inverts U."""
+    if M.exp.is_negative and is_matrix(M.base) and tuple(M.base.shape) != (1, 1):
+        return M.base
+    return None
+
 
 # == codegen ==
+
+#: matrix powers up to this exponent are expanded into the product chain
+MAX_CHAIN_POWER = 8
+
+
+@STRUCTURED_FACTOR.register(Inverse)
+class InverseFactor(StructuredFactor):
+    """U^{-1} in a product: U^{-1} W = solve(U, W), W U^{-1} = solve(U^T, W^T)^T; the
+    inverse is formed only when it is itself the value."""
+
+    distributes = True
+
+    def __init__(self, M, emit):
+        self.arg, self.shape = M.arg, emit.shape(M)
+
+    def form(self, emit, env):
+        A = emit.value(self.arg, env)
+        if A in emit.transpose_source:   # (A^T)^{-1} = (A^{-1})^T: one inverse for both
+            return emit.T(emit.emit(f"B.inv({emit.transpose_source[A]})"))
+        return emit.emit(f"B.inv({A})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.solve({emit.value(self.arg, env)}, {W})")
+
+    def apply_right(self, emit, W, env):
+        A = emit.value(self.arg, env)
+        return emit.T(emit.emit(f"B.solve({emit.T(A)}, {emit.T(W)})"))
+
+    def form_cost(self):
+        return 2 * self.shape[0] ** 3
+
+    def apply_cost(self, columns):
+        n = self.shape[0]
+        return 2 * n ** 3 / 3 + 2 * n * n * columns
+
+
+@CODEGEN.register(MatPow)
+def codegen_power(M, emit, env):
+    """U^k, k an integer: the product U U ... U (U^{-1}: a one-factor product, formed); a
+    non-integer power of a 1x1 matrix: the scalar power."""
+    base, k = M.args
+    if k.is_Integer:
+        return emit.chain([M], env)
+    if emit.shape(base) == (1, 1):
+        return emit.emit(f"{emit.value(base, env)} ** {emit.value(k, env)}")
+    raise emit.unsupported(M)
+
+
+@PRODUCT_FACTORS.register(MatPow, when=lambda M: M.exp.is_Integer and M.shape[0] == M.shape[1])
+def factors_of_power(M, emit, env):
+    """U^k = U U ... U and U^{-k} = U^{-1} ... U^{-1} in a product (k <= ``MAX_CHAIN_POWER``);
+    a larger power is computed by ``B.matrix_power``."""
+    k = int(M.exp)
+    if k == 0:
+        return []
+    if abs(k) <= MAX_CHAIN_POWER:
+        return emit.factors([M.base if k > 0 else Inverse(M.base)] * abs(k), env)
+    return [Computed(emit.emit(f"B.matrix_power({emit.value(M.base, env)}, {k})"),
+                     emit.shape(M))]

@@ -2,21 +2,25 @@
 
     d(U ⊗ V) = dU ⊗ V + U ⊗ dV              d(u ⊗ w) = d(u w)   (u a column, w a row)
     <C ⊗ D, A ⊗ L> = tr(C^T A) <D, L>        (and mirrored; I_{pq} = I_p ⊗ I_q)
-    vec(A ⊗ L) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec(A) ⊗ I_{cd}) vec(L)      (A a x b, L c x d)
+    vec(A ⊗ L) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec(A) ⊗ I_{cd}) vec(L)      (A a x b, L c x d;
+                 registered with the commutation matrix)
     (A ⊗ B)^T = A^T ⊗ B^T
 """
+import math
+
 from sympy import Identity, MatAdd, MatMul, S, Transpose
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import flat_matmul, matadd, scaled, split_coeff, transpose_of
+from ..codegen.plan import StructuredFactor, formed_alone
 from ..errors import UnsupportedError
-from ..registry import (COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, PAIRS, STRUCTURAL_FACTORS,
-                        SUM_MERGES, TRANSPOSE, VEC, construct, describe)
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NUMPY, PAIRS,
+                        STRUCTURAL_FACTORS, STRUCTURED_FACTOR, SUM_MERGES, TRANSPOSE, construct,
+                        describe)
 from ..shapes import same_size
 from .scalars import scalar
-from .vec import Vec, vec
-from .commutation import commutation
 from .trace import trace
+from .vec import Vec, vec
 
 __all__ = ["kron"]
 
@@ -70,24 +74,6 @@ def cotangent_kronecker(L, G, walk):
         yield from walk(B, MatMul(coeff * trace(MatMul(transpose_of(C), A)), D))
     else:
         yield from walk(A, MatMul(coeff * trace(MatMul(transpose_of(D), B)), C))
-
-@VEC.register(KroneckerProduct)
-def vec_kronecker(L, walk):
-    """vec(A ⊗ B) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec A ⊗ vec B)  (A a x b, B c x d)."""
-    args = list(L.args)
-    A = args[0]
-    B = args[1] if len(args) == 2 else KroneckerProduct(*args[1:])
-    (a, b), (c, d) = A.shape, B.shape
-    P = KroneckerProduct(Identity(b), commutation(d, a), Identity(c))
-    if walk.has(A) and walk.has(B):
-        raise walk.nonlinear(L)
-    if walk.has(B):
-        left, inner = MatMul(P, KroneckerProduct(Vec(A), Identity(c * d))), B
-    else:
-        left, inner = MatMul(P, KroneckerProduct(Identity(a * b), Vec(B))), A
-    for J in walk(inner):
-        yield MatMul(left, J)
-
 
 # == simplification ==
 
@@ -202,5 +188,79 @@ def transpose_kronecker(M):
 
 # == numeric ==
 
+@NUMPY.register(KroneckerProduct)
+def numpy_kronecker(M, printer):
+    """A ⊗ B ⊗ ... -> ``numpy.kron(numpy.kron(A, B), ...)``."""
+    return printer.nested("kron", M.args)
+
 
 # == codegen ==
+
+@STRUCTURED_FACTOR.register(KroneckerProduct)
+class KroneckerFactor(StructuredFactor):
+    """F_1 ⊗ F_2 ⊗ ... in a product, applied without forming it (``B.kron_apply``):
+
+        (A ⊗ M) vec(V) = vec(M V A^T)      column by column of W;   W (A ⊗ M) = ((A ⊗ M)^T W^T)^T
+
+    an identity factor is passed as its size.  Formed alone as ``B.kron``; ``c (A ⊗ B)``
+    in one pass with c on the smaller factor (``fused``)."""
+
+    distributes = True
+
+    def __init__(self, M, emit, factors=None):
+        self.args = tuple(M.args if factors is None else factors)
+        self.parts = tuple(emit.shape(a) + (isinstance(a, Identity),) for a in self.args)
+        self.shape = (math.prod(p[0] for p in self.parts), math.prod(p[1] for p in self.parts))
+
+    def operands(self, emit, env):
+        return ", ".join(str(emit.dim(a.shape[0])) if isinstance(a, Identity)
+                         else emit.value(a, env) for a in self.args)
+
+    def form(self, emit, env):
+        return emit.emit(f"B.kron({self.operands(emit, env)})")
+
+    def apply_left(self, emit, W, env):
+        return emit.emit(f"B.kron_apply(({self.operands(emit, env)},), {W})")
+
+    def apply_right(self, emit, W, env):
+        flipped = KroneckerFactor(None, emit, [transpose_of(a) for a in self.args])
+        return emit.T(flipped.apply_left(emit, emit.T(W), env))
+
+    def apply_cost(self, columns):
+        return kronecker_apply_cost(self.parts, columns)
+
+    def fused(self, coeff, factors, emit, env):
+        """c (A ⊗ B) alone: formed in one pass (``B.kron``), c on the smaller factor."""
+        if len(factors) == 1 and len(self.args) == 2 and coeff.is_Number:
+            return self.form_scaled(coeff, emit, env, "kron")
+        return None
+
+    def form_scaled(self, coeff, emit, env, operation):
+        """``B.<operation>(A, B)`` for c (A ⊗ B) (two factors), c on the smaller one."""
+        (r1, c1, _), (r2, c2, _) = self.parts
+        A, Bk = (emit.value(a, env) for a in self.args)
+        if coeff != 1:
+            if r1 * c1 <= r2 * c2:
+                A = emit.scaled(coeff, A, env)
+            else:
+                Bk = emit.scaled(coeff, Bk, env)
+        return emit.emit(f"B.{operation}({A}, {Bk})")
+
+
+def kronecker_apply_cost(parts, columns):
+    """Flops of (A ⊗ M) on c columns: 2 c s q p for V_j A^T, then M on the c p columns
+    (``parts``: (rows, cols, is_identity) of each factor; an identity costs nothing)."""
+    p, q, identity = parts[0]
+    if len(parts) == 1:
+        return 0 if identity else 2 * p * q * columns
+    s = math.prod(part[1] for part in parts[1:])
+    cost = 0 if identity else 2 * columns * s * q * p
+    return cost + kronecker_apply_cost(parts[1:], columns * p)
+
+
+def is_kronecker_product(M):
+    """Is M a Kronecker product (for the commutation matrix's fusion K (A ⊗ B + C ⊗ D))?"""
+    return isinstance(M, KroneckerProduct)
+
+
+CODEGEN.register(KroneckerProduct)(formed_alone)

@@ -2,12 +2,12 @@
 
     ||E|| = sqrt(tr(E^T E))        d||E|| = tr(E^T dE) / ||E||
 """
-from sympy import Expr, MatMul
+from sympy import Expr, MatMul, Pow
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
-from ..registry import DIFFERENTIAL, construct
+from ..registry import CODEGEN, DIFFERENTIAL, NUMPY, construct, numpycode_hook
 from .trace import trace
 
 __all__ = ["Norm", "norm"]
@@ -50,9 +50,6 @@ class Norm(Expr):
         sub = "2" if self.is_vector_norm else "F"
         return r"\left\|%s\right\|_{%s}" % (printer._print(self.arg), sub)
 
-    def _numpycode(self, printer):
-        return f"{printer._module_format(printer._module + '.linalg.norm')}({printer._print(self.arg)})"
-
 
 def norm(E):
     """``||E||_F`` for a matrix, ``||x||_2`` for a vector (a SymPy scalar)."""
@@ -86,5 +83,25 @@ def d_norm(s, d):
 
 # == numeric ==
 
+@NUMPY.register(Norm)
+def numpy_norm(s, printer):
+    """||E|| -> ``numpy.linalg.norm(E)`` (Frobenius for a matrix, 2-norm for a vector)."""
+    return "%s(%s)" % (printer.np("linalg.norm"), printer._print(s.arg))
+
+
+Norm._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) call it
+
 
 # == codegen ==
+
+@CODEGEN.register(Norm)
+def codegen_norm(s, emit, env):
+    """||E|| = sqrt(sum(E ∘ E))."""
+    return emit.emit(f"B.norm({emit.value(s.arg, env)})")
+
+
+@CODEGEN.register(Pow, when=lambda s: s.exp == 2 and isinstance(s.base, Norm))
+def codegen_norm_squared(s, emit, env):
+    """||E||^2 = sum(E ∘ E): no square root."""
+    E = emit.value(s.base.arg, env)
+    return emit.emit(f"B.sum({E} * {E})")

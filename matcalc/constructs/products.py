@@ -8,13 +8,13 @@
 from sympy import Identity, MatAdd, MatMul
 from sympy.matrices.expressions.special import ZeroMatrix
 
-from ..algebra import (canonical_product, flat_matmul, is_matrix, matadd, matmul, product,
-                       scaled, split_coeff, transpose_of)
+from ..algebra import (canonical_product, flat_matmul, is_matrix, matadd, matmul, product, scaled,
+                       split_coeff, transpose_of)
 from ..errors import ShapeError
-from ..registry import (COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, REWRITE, TRANSPOSE, VALIDATE,
-                        VEC, construct)
-from ..simplify.rewrite import negated
+from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NUMPY, REWRITE,
+                        TRANSPOSE, VALIDATE, VEC, construct)
 from ..shapes import require_equal_shapes, same_size, shape_text
+from ..simplify.rewrite import negated
 from .kronecker import kron
 from .trace import trace
 from .vec import vec
@@ -179,5 +179,73 @@ def validate_product(node):
 
 # == numeric ==
 
+@NUMPY.register(MatMul)
+def numpy_product(M, printer):
+    """c A B ... -> ``c*(A @ B @ ...)``: the scalar coefficient times the matrix chain."""
+    coeff, matrices = M.as_coeff_matrices()
+    if not matrices:
+        return printer._print(coeff)
+    chain = " @ ".join(printer.operand(m) for m in matrices)
+    if coeff == 1:
+        return "(%s)" % chain
+    if coeff == -1:
+        return "(-(%s))" % chain
+    return "(%s*(%s))" % (printer.operand(coeff), chain)
+
+
+@NUMPY.register(MatAdd)
+def numpy_sum(M, printer):
+    """A + B + ... -> ``(A + B + ...)``."""
+    return "(%s)" % " + ".join(printer._print(a) for a in M.args)
+
 
 # == codegen ==
+
+@CODEGEN.register(MatMul)
+def codegen_product(M, emit, env):
+    """c A B ...: the chain multiplied in the cheapest order for the concrete sizes."""
+    coeff, mats = M.as_coeff_matrices()
+    return emit.chain(mats, env, coeff)
+
+
+@CODEGEN.register(MatAdd)
+def codegen_sum(M, emit, env):
+    """A + B - c C: a term with a negative numeric coefficient is subtracted."""
+    parts = []
+    for t in M.args:
+        if isinstance(t, ZeroMatrix):
+            continue
+        negative, name = False, None
+        if isinstance(t, MatMul):
+            coeff, mats = t.as_coeff_matrices()
+            c, rest = coeff.as_coeff_Mul()
+            if c.is_negative:
+                negative, name = True, emit.chain(mats, env, -c * rest)
+        parts.append((negative, name or emit.value(t, env)))
+    if not parts:
+        raise AssertionError("a sum of zeros reaches the emitter")
+    return emit.signed_sum(parts)
+
+
+@APPLY.register(MatAdd)
+def apply_sum(E, emit, W, env):
+    """(A + B - C) W = A W + B W - C W: the sum never formed."""
+    parts = []
+    for t in E.args:
+        if isinstance(t, ZeroMatrix):
+            continue
+        c, rest = emit.split(t)
+        negative = bool(c.is_Number and c.is_negative)
+        parts.append((negative, emit.apply(MatMul(-c, rest) if negative else t, W, env)))
+    if not parts:
+        return emit.emit(f"B.zeros({emit.shape(E)[0]}, {W}.shape[1])")
+    return emit.signed_sum(parts)
+
+
+@APPLY.register(MatMul)
+def apply_product(E, emit, W, env):
+    """(c A B) W = c (A (B W)): applied right to left."""
+    coeff, mats = E.as_coeff_matrices()
+    for F in reversed(mats):
+        W = emit.apply(F, W, env)
+    return emit.scaled(coeff, W, env)

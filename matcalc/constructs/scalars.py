@@ -6,15 +6,16 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Add, Basic, Identity, Integer, Mul, Pow, log
+from sympy import Add, Basic, Identity, Integer, Mul, Pow, S, log
 from sympy.concrete.summations import Sum
+from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.tensor.indexed import Indexed
 
-from ..errors import UnsupportedError
 from ..algebra import scaled
-from ..registry import COTANGENT, DIFFERENTIAL, construct, describe
+from ..errors import UnsupportedError
+from ..registry import CODEGEN, COTANGENT, DIFFERENTIAL, NUMPY, construct, describe
 
 __all__ = ["ScalarElement", "scalar", "as_scalar"]
 
@@ -157,5 +158,70 @@ def cotangent_element(s, c, walk):
 
 # == numeric ==
 
+@NUMPY.register(Add)
+@NUMPY.register(Mul)
+@NUMPY.register(Pow)
+def numpy_arithmetic(s, printer):
+    """a + b, a b, a^p: SymPy's own NumPy printing."""
+    return printer.print_natively(s)
+
+
+@NUMPY.register(MatrixElement)
+def numpy_element(s, printer):
+    """(M)_{ij} -> ``(M)[i, j]``."""
+    return "%s[%s, %s]" % (printer.operand(s.parent), printer._print(s.i), printer._print(s.j))
+
+
+@NUMPY.register(ComplexInfinity)
+def numpy_complex_infinity(s, printer):
+    """zoo (complex infinity, e.g. 1/0) has no real value: ``numpy.nan``."""
+    return printer.np("nan")
+
 
 # == codegen ==
+
+@CODEGEN.register(Add)
+def codegen_add(s, emit, env):
+    """a + b - c: a term with a negative coefficient is subtracted."""
+    terms = []
+    for a in s.args:
+        c, rest = a.as_coeff_Mul()
+        terms.append((True, emit.value(-a, env)) if c.is_negative else (False, emit.value(a, env)))
+    return emit.signed_sum(terms)
+
+
+@CODEGEN.register(Mul)
+def codegen_mul(s, emit, env):
+    """a b / (c d): factors with exponent -1 divide."""
+    c, rest = s.as_coeff_Mul()
+    if c == -1:
+        return emit.emit(f"-{emit.value(rest, env)}")
+    numer = [a for a in Mul.make_args(s) if not (isinstance(a, Pow) and a.exp == -1)]
+    denom = [a.base for a in Mul.make_args(s) if isinstance(a, Pow) and a.exp == -1]
+    code = " * ".join(emit.value(a, env) for a in numer) if numer else "1.0"
+    if denom:
+        code += " / " + (emit.value(denom[0], env) if len(denom) == 1 else
+                         "(" + " * ".join(emit.value(a, env) for a in denom) + ")")
+    return emit.emit(code)
+
+
+@CODEGEN.register(Pow)
+def codegen_pow(s, emit, env):
+    """a^p: sqrt for p = ±1/2, a reciprocal for p = -1, ``**`` otherwise."""
+    base, p = s.args
+    b = emit.value(base, env)
+    if p == S.Half:
+        return emit.emit(f"B.sqrt({b})")
+    if p == -S.Half:
+        return emit.emit(f"1.0 / B.sqrt({b})")
+    if p == -1:
+        return emit.emit(f"1.0 / {b}")
+    if p.is_Integer and p > 0:
+        return emit.emit(f"{b} ** {int(p)}")
+    return emit.emit(f"{b} ** {emit.value(p, env)}")
+
+
+@CODEGEN.register(MatrixElement)
+def codegen_element(s, emit, env):
+    """(M)_{ij} -> ``M[i, j]`` (concrete indices)."""
+    return emit.emit(f"{emit.value(s.parent, env)}[{emit.dim(s.i)}, {emit.dim(s.j)}]")

@@ -9,7 +9,7 @@ from sympy import Identity, MatrixSymbol
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-from ..registry import TRANSPOSE, construct
+from ..registry import APPLY, CODEGEN, NUMPY, PRODUCT_FACTORS, TRANSPOSE, construct
 
 construct(MatrixSymbol, "matrix", leaf=True)
 construct(Identity, "matrix", leaf=True)
@@ -52,5 +52,63 @@ def transpose_ones(M):
 
 # == numeric ==
 
+@NUMPY.register(MatrixSymbol)
+def numpy_symbol(M, printer):
+    """X -> its name (SymPy's own printing)."""
+    return printer.print_natively(M)
+
+
+@NUMPY.register(Identity)
+def numpy_identity(M, printer):
+    """I_n -> ``numpy.eye(n)``."""
+    return "%s(%s)" % (printer.np("eye"), printer._print(M.rows))
+
+
+@NUMPY.register(ZeroMatrix)
+def numpy_zeros(M, printer):
+    """0 (m x n) -> ``numpy.zeros((m, n))``."""
+    return "%s((%s, %s))" % (printer.np("zeros"), printer._print(M.rows), printer._print(M.cols))
+
+
+@NUMPY.register(OneMatrix)
+def numpy_ones(M, printer):
+    """1 (m x n) -> ``numpy.ones((m, n))``."""
+    return "%s((%s, %s))" % (printer.np("ones"), printer._print(M.rows), printer._print(M.cols))
+
 
 # == codegen ==
+
+@CODEGEN.register(MatrixSymbol)
+def codegen_symbol(M, emit, env):
+    """X: an argument of the generated function."""
+    return emit.param(M)
+
+
+@CODEGEN.register(Identity)
+def codegen_identity(M, emit, env):
+    """I_n -> ``B.eye(n)``."""
+    return emit.emit(f"B.eye({emit.dim(M.rows)})")
+
+
+@CODEGEN.register(ZeroMatrix)
+def codegen_zeros(M, emit, env):
+    """0 (m x n) -> ``B.zeros(m, n)``."""
+    return emit.emit(f"B.zeros({emit.dim(M.rows)}, {emit.dim(M.cols)})")
+
+
+@CODEGEN.register(OneMatrix)
+def codegen_ones(M, emit, env):
+    """1 (m x n) -> ``B.ones(m, n)``."""
+    return emit.emit(f"B.ones({emit.dim(M.rows)}, {emit.dim(M.cols)})")
+
+
+@PRODUCT_FACTORS.register(Identity)
+def factors_of_identity(M, emit, env):
+    """A I B = A B: no factor."""
+    return []
+
+
+@APPLY.register(ZeroMatrix)
+def apply_zeros(E, emit, W, env):
+    """0 W = 0."""
+    return emit.emit(f"B.zeros({emit.dim(E.rows)}, {W}.shape[1])")

@@ -5,10 +5,10 @@ A structure travels with the symbol itself (a ``StructuredMatrixSymbol`` is a
 never leaks between unrelated expressions, and is seen by simplification
 (``S.T -> S``, ``Q^{-1} -> Q^T``) and by the evaluator's random draws.
 """
-from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy import Basic, Identity, MatMul, MatrixSymbol, Transpose
-from sympy.core.symbol import Str
 from sympy.assumptions import Q, ask, global_assumptions
+from sympy.core.symbol import Str
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.exceptions import NonSquareMatrixError
 
 from ..algebra import canonical_product

@@ -6,8 +6,8 @@
 from sympy import Add, Identity, MatAdd, MatMul, Trace, Transpose
 
 from ..algebra import scaled
-
-from ..registry import CANONICAL, COTANGENT, DIFFERENTIAL, REWRITE, VALIDATE, construct
+from ..registry import (CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, NUMPY, REWRITE, VALIDATE,
+                        construct)
 from ..shapes import require_square
 
 __all__ = ["trace"]
@@ -75,5 +75,28 @@ VALIDATE.register(Trace)(require_square)
 
 # == numeric ==
 
+@NUMPY.register(Trace)
+def numpy_trace(s, printer):
+    """tr(U) -> ``numpy.trace(U)``."""
+    return "%s(%s)" % (printer.np("trace"), printer._print(s.arg))
+
 
 # == codegen ==
+
+@CODEGEN.register(Trace)
+def codegen_trace(s, emit, env):
+    """tr(F1 ... Fk) = sum((F1..Fm) ∘ (Fm+1..Fk)^T) at the cheapest split: the product is
+    never formed; ``B.trace(M)`` otherwise."""
+    M = s.arg
+    if isinstance(M, MatMul):
+        coeff, mats = M.as_coeff_matrices()
+        factors = emit.factors(mats, env)
+        if len(factors) >= 2:
+            plan = emit.plan(factors)
+            split = plan.best_trace_split()
+            if split is not None:
+                left = emit.build(plan, factors, 0, split, env)
+                right = emit.build(plan, factors, split + 1, len(factors) - 1, env)
+                return emit.scaled(coeff, emit.emit(f"B.trace_of_product({left}, {right})"),
+                                   env)
+    return emit.emit(f"B.trace({emit.value(M, env)})")

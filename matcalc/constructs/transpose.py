@@ -5,13 +5,14 @@
 
 Transposes are pushed to the symbols by every construct's own rule (``algebra.transpose_of``).
 """
-from sympy import MatMul, S
+from sympy import MatAdd, MatMul, S
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import transpose_of
-from ..registry import COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, REWRITE, TRANSPOSE, VEC, construct
-from .vec import Vec
+from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NUMPY,
+                        PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TRANSPOSE, VEC, construct)
 from .commutation import commutation
+from .vec import Vec
 
 construct(Transpose, "matrix", linear=True)
 
@@ -76,5 +77,28 @@ def transpose_transpose(M):
 
 # == numeric ==
 
+@NUMPY.register(Transpose)
+def numpy_transpose(M, printer):
+    """U^T -> ``(U).T``."""
+    return "%s.T" % printer.operand(M.arg)
+
 
 # == codegen ==
+
+@CODEGEN.register(Transpose)
+def codegen_transpose(M, emit, env):
+    """U^T: a transposed view of U's value."""
+    return emit.T(emit.value(M.arg, env))
+
+
+@PRODUCT_FACTORS.register(Transpose, when=lambda M: STRUCTURED_FACTOR.lookup(M.arg) is not None)
+def factors_of_structured_transpose(M, emit, env):
+    """F^T of a structured factor F (U^{-1}, A ⊗ B, K, diag(v)) is the structured factor of
+    F's transpose, (U^T)^{-1}, A^T ⊗ B^T, ..."""
+    return emit.factors([transpose_of(M.arg)], env)
+
+
+@APPLY.register(Transpose, when=lambda E: isinstance(E.arg, (MatAdd, MatMul)))
+def apply_transpose(E, emit, W, env):
+    """(A + B C)^T W = (A^T + C^T B^T) W, applied without forming either."""
+    return emit.apply(transpose_of(E.arg), W, env)

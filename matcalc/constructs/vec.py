@@ -12,7 +12,8 @@ from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.matrices.matrixbase import MatrixBase
 
 from ..algebra import flat_matmul, product, scaled, split_coeff, transpose_of
-from ..registry import JACOBIAN_FACTOR, STRUCTURAL_FACTORS, construct
+from ..registry import (CODEGEN, JACOBIAN_FACTOR, NUMPY, STRUCTURAL_FACTORS, construct,
+                        numpycode_hook)
 
 __all__ = ["Vec", "vec"]
 
@@ -58,10 +59,6 @@ class Vec(MatrixExpr):
 
     def _latex(self, printer):
         return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
-
-    def _numpycode(self, printer):
-        return "%s(%s, (-1, 1), order='F')" % (printer._module_format(printer._module + ".reshape"),
-                                               printer._print(self.arg))
 
 
 def vec(M):
@@ -120,5 +117,18 @@ def canonical_vec(F, form):
 
 # == numeric ==
 
+@NUMPY.register(Vec)
+def numpy_vec(M, printer):
+    """vec(M) -> ``numpy.reshape(M, (-1, 1), order='F')`` (columns stacked)."""
+    return "%s(%s, (-1, 1), order='F')" % (printer.np("reshape"), printer._print(M.arg))
+
+
+Vec._numpycode = numpycode_hook  # SymPy's own NumPy printers (sympy.lambdify) call it
+
 
 # == codegen ==
+
+@CODEGEN.register(Vec)
+def codegen_vec(M, emit, env):
+    """vec(M) -> ``B.vec(M)`` (columns stacked)."""
+    return emit.emit(f"B.vec({emit.value(M.arg, env)})")

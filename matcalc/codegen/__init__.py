@@ -1,0 +1,32 @@
+r"""Code generation: NumPy, JAX and PyTorch functions from matcalc results.
+
+    g = lambdify_grad(f, X)                g(X=..., W=..., Y=...)  -> grad f       (ndarray)
+    fn = codegen(expr, backend="numpy")    fn(**arrays)            -> value of expr
+    fn = codegen([f, G])                   fn(**arrays)            -> (f, G), one shared CSE
+    mv = codegen(J, matvec=True)           mv(v, **arrays)         -> J v without forming J
+    hvp = hessian_vector_product(f, X)     hvp(V, **arrays)        -> H vec(V), shaped like V
+
+What the generated code does that a direct printing of the expression does not:
+
+- common subexpressions computed once: every distinct operation is one statement,
+  identical statements are merged (value numbering), and a node whose transpose was
+  already computed is that value's ``.T`` (CSE modulo ^T) -- ``emitter.py``;
+- matrix chains ``F1 F2 ... Fk`` multiplied in the cheapest order for the concrete sizes
+  (dynamic programming over the parenthesisations) -- ``plan.py``;
+- structured factors applied, never formed, when they multiply something (each construct's
+  ``# == codegen ==`` section): ``A^{-1} B`` as ``solve(A, B)``, ``(A ⊗ B) V`` as
+  ``vec(B mat(V) A^T)``, ``K_{m,n} V`` as a transpose of reshaped columns, ``diag(v) V`` as
+  ``v ∘ V``; a ``matvec`` function applies a Jacobian or Hessian to a vector term by term,
+  right to left, without forming it;
+- ``tr(A B) = sum(A ∘ B^T)``: a trace of a product never forms the product;
+- ``log det`` through ``slogdet``.
+
+The runtime operations (``B.solve``, ``B.kron_apply`` ...) per array library are in
+``backends.py``; the compiled functions in ``functions.py``.
+"""
+from .backends import BACKENDS, backend_ops
+from .functions import (GeneratedFunction, HessianVectorProduct, codegen,
+                        hessian_vector_product, lambdify_grad)
+
+__all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",
+           "HessianVectorProduct", "BACKENDS", "backend_ops"]
