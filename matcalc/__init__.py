@@ -17,8 +17,7 @@ from .constructs.functions import sigmoid
 from .constructs.norm import Norm, norm
 from .constructs.scalars import scalar
 from .gradient import Derivation, Step, derive, grad
-from .latex import derivation_latex, latex
-from .display import init_printing
+from .printing import derivation_latex, init_printing, latex
 from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 

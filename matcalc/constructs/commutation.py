@@ -17,6 +17,7 @@ from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..registry import TRANSPOSE, construct
+from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
 
 __all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
 
@@ -32,7 +33,8 @@ class CommutationMatrix(MatrixExpr):
 
     Sizes may be symbolic. ``as_explicit()`` needs concrete sizes; ``doit()``
     turns ``K_{1,n}`` and ``K_{n,1}`` into ``I_n``; printing: ``K(m, n)`` (str),
-    ``K_{m,n}`` (LaTeX); NumPy code builds the permutation of ``eye(m n)``.
+    ``commutation(m, n)`` (the text language), ``K_{m,n}`` (LaTeX); NumPy code builds the
+    permutation of ``eye(m n)``.
     """
 
     is_commutative = False
@@ -85,10 +87,11 @@ class CommutationMatrix(MatrixExpr):
         return self
 
     def _sympystr(self, printer):
+        # SymPy's str: the short K(m, n); the text language spells it commutation(m, n)
         return f"K({printer._print(self.m)}, {printer._print(self.n)})"
 
-    def _latex(self, printer):
-        return "K_{%s,%s}" % (printer._print(self.m), printer._print(self.n))
+    def _latex(self, printer):   # sympy.latex prints the registered notation
+        return LATEX(self, printer)
 
     def _numpycode(self, printer):
         # the same code as MatcalcNumPyPrinter._print_CommutationMatrix
@@ -123,8 +126,29 @@ def transpose_commutation(K):
 
 # == printing ==
 
+@LATEX.register(CommutationMatrix)
+def latex_commutation(K, printer):
+    """``K_{m,n}``."""
+    return "K_{%s,%s}" % (printer._print(K.m), printer._print(K.n))
+
+
+@TEXT.register(CommutationMatrix)
+def text_commutation(K, printer):
+    """``commutation(m, n)``: K is a common name of a user's own matrix, so the language
+    spells the commutation matrix out (SymPy's ``str`` keeps the short ``K(m, n)``)."""
+    return printer.call(read_commutation.name, K.m, K.n)
+
+
+ATOMIC_LATEX.register(CommutationMatrix)(lambda K: True)
+ATOMIC_TEXT.register(CommutationMatrix)(lambda K: True)
+
 
 # == parsing ==
+
+@FUNCTIONS.define("commutation", args=2, dimensions=True)
+def read_commutation(call):
+    """commutation(m, n): K_{m,n}, with K vec(A) = vec(A^T) for A m x n."""
+    return commutation(*call.args)
 
 
 # == numeric ==

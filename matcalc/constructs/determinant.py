@@ -9,6 +9,8 @@ from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
 from .inverse import inverse
 from .trace import trace
+from ..registry import ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
+from .functions import log_name
 
 __all__ = ["logdet"]
 
@@ -57,7 +59,40 @@ VALIDATE.register(Determinant)(require_square)
 # == printing ==
 
 
+@LATEX.register(Determinant)
+def latex_det(s, printer):
+    r"""``\det\left(M\right)``."""
+    return r"\det\left(%s\right)" % printer._print(s.arg)
+
+
+@LATEX.register(log, when=_is_logdet)
+def latex_logdet(s, printer, exp=None):
+    r"""``\log\det\left(M\right)``."""
+    return log_name(printer, exp) + printer._print(s.args[0])
+
+
+@TEXT.register(Determinant)
+def text_det(s, printer):
+    """``det(M)``."""
+    return printer.call(read_det.name, s.arg)
+
+
+ATOMIC_TEXT.register(Determinant)(lambda s: True)   # det(M) is a call
+
+
 # == parsing ==
+
+
+@FUNCTIONS.define("det")
+def read_det(call):
+    """det(M): the determinant of a square matrix."""
+    return Determinant(call.square_matrix(0))
+
+
+@FUNCTIONS.define("logdet")
+def read_logdet(call):
+    """logdet(M) = log(det(M))."""
+    return logdet(call.square_matrix(0))
 
 
 # == numeric ==

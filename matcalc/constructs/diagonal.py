@@ -9,6 +9,8 @@
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
+from ..errors import ShapeError
 
 __all__ = ["diagm", "diagvec"]
 
@@ -68,8 +70,78 @@ def transpose_diagonal(M):
 
 # == printing ==
 
+@LATEX.register(DiagMatrix)
+def latex_diag_matrix(M, printer):
+    r"""``\operatorname{diag}\left(v\right)``."""
+    return r"\operatorname{diag}\left(%s\right)" % printer._print(M.args[0])
+
+
+@LATEX.register(DiagonalOf)
+def latex_diagonal_of(M, printer):
+    r"""``\operatorname{diag}\left(M\right)`` too, as the Cookbook and MATLAB write it: the
+    argument (vector or square matrix) tells which one is meant."""
+    return r"\operatorname{diag}\left(%s\right)" % printer._print(M.arg)
+
+
+@LATEX.register(DiagonalMatrix)
+def latex_diagonal_matrix(M, printer):
+    """SymPy's notation for M ∘ I."""
+    return printer.sympy_print(M)
+
+
+ATOMIC_LATEX.register(DiagMatrix)(lambda M: True)
+ATOMIC_LATEX.register(DiagonalOf)(lambda M: True)
+
+
+@TEXT.register(DiagMatrix)
+def text_diag_matrix(M, printer):
+    """``diagm(v)``."""
+    return printer.call(read_diagm.name, M.args[0])
+
+
+@TEXT.register(DiagonalOf)
+def text_diagonal_of(M, printer):
+    """``diag(M)``."""
+    return printer.call(read_diag.name, M.args[0])
+
+
+@TEXT.register(DiagonalMatrix)
+def text_diagonal_matrix(M, printer):
+    """SymPy's spelling of M ∘ I (not in the language)."""
+    return printer.sympy_print(M)
+
+
+ATOMIC_TEXT.register(DiagMatrix)(lambda M: True)   # diagm(v) is a call
+ATOMIC_TEXT.register(DiagonalOf)(lambda M: True)   # diag(M) is a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("diag")
+def read_diag(call):
+    """diag(v) of a vector: the diagonal matrix; diag(M) of a square matrix: its diagonal."""
+    v = call.matrix(0)
+    rows, cols = v.shape
+    if rows == 1 or cols == 1:
+        return diagm(v)
+    if rows == cols:
+        return diagvec(v)
+    raise ShapeError(f"diag() needs a vector or a square matrix, got {call.describe(0)}")
+
+
+@FUNCTIONS.define("diagm")
+def read_diagm(call):
+    """diagm(v): the diagonal matrix of a vector."""
+    v = call.matrix(0)
+    if 1 not in v.shape:
+        raise ShapeError(f"diagm() needs a vector, got {call.describe(0)}")
+    return diagm(v)
+
+
+@FUNCTIONS.define("diagonal")
+def read_diagonal(call):
+    """diagonal(M): the diagonal of a square matrix, as a column."""
+    return diagvec(call.square_matrix(0))
 
 
 # == numeric ==

@@ -11,6 +11,9 @@ from ..algebra import is_matrix, transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes
+from ..registry import FUNCTIONS, LATEX, TEXT
+from sympy.printing.precedence import PRECEDENCE
+from ..errors import ShapeError
 
 __all__ = ["hadamard"]
 
@@ -74,7 +77,53 @@ VALIDATE.register(HadamardProduct)(require_equal_shapes)
 # == printing ==
 
 
+@LATEX.register(HadamardProduct)
+def latex_hadamard(M, printer):
+    r"""``A \circ \left(B + X\right)`` (SymPy's notation)."""
+    return printer.sympy_print(M)
+
+
+@LATEX.register(HadamardPower)
+def latex_hadamard_power(M, printer):
+    r"""``A^{\circ 2}``, ``\left(A B\right)^{\circ 1/2}``."""
+    return printer.power(M.base, r"\circ " + printer.exponent(M.exp))
+
+
+@TEXT.register(HadamardProduct)
+def text_hadamard(M, printer):
+    """``A .* B .* C``; a product or a sum factor in parentheses, ``(X*C) .* B`` (``.*``
+    binds like ``*``, left to right)."""
+    return " .* ".join(printer.parenthesize(a, PRECEDENCE["Mul"],
+                                            strict=isinstance(a, HadamardProduct))
+                       for a in M.args)
+
+
+@TEXT.register(HadamardPower)
+def text_hadamard_power(M, printer):
+    """``A.^2``, ``(A*B).^(1/2)``."""
+    exponent = printer._print(M.exp)
+    if not (M.exp.is_Integer or M.exp.is_Symbol):
+        exponent = f"({exponent})"
+    return f"{printer.postfix_base(M.base)}.^{exponent}"
+
+
 # == parsing ==
+
+
+@FUNCTIONS.define("hadamard", args=(2, None))
+def read_hadamard(call):
+    """hadamard(A, B, ...): the Hadamard product of matrices of equal shapes."""
+    factors = [call.matrix(i) for i in range(len(call.args))]
+    for i in range(1, len(factors)):
+        if call.shape(i) != call.shape(0):
+            raise ShapeError(f"hadamard() needs operands of equal shapes, got "
+                             f"{call.describe(0)} and {call.describe(i)}")
+    return hadamard(*factors)
+
+
+def hadamard_power(M, p):
+    """M^{∘p}: every entry of M raised to p (``A .^ p``)."""
+    return HadamardPower(M, p)
 
 
 # == numeric ==

@@ -10,6 +10,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..registry import ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
 
 __all__ = ["kron"]
 
@@ -54,8 +55,27 @@ def transpose_kronecker(M):
 
 # == printing ==
 
+@LATEX.register(KroneckerProduct)
+def latex_kronecker(M, printer):
+    r"""``B^{T} \otimes A`` (SymPy's notation)."""
+    return printer.sympy_print(M)
+
+
+@TEXT.register(KroneckerProduct)
+def text_kronecker(M, printer):
+    """``kron(A, B)``."""
+    return printer.call(read_kron.name, *M.args)
+
+
+ATOMIC_TEXT.register(KroneckerProduct)(lambda M: True)   # kron(A, B) is a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("kron", args=(2, None))
+def read_kron(call):
+    """kron(A, B, ...): the Kronecker product."""
+    return kron(*[call.matrix(i) for i in range(len(call.args))])
 
 
 # == numeric ==

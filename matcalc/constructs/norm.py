@@ -9,6 +9,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, construct
 from .trace import trace
+from ..registry import FUNCTIONS, LATEX, TEXT
 
 __all__ = ["Norm", "norm"]
 
@@ -43,12 +44,11 @@ class Norm(Expr):
     def _eval_is_zero(self):
         return None
 
-    def _sympystr(self, printer):
-        return f"norm({printer._print(self.arg)})"
+    def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
+        return TEXT(self, printer)
 
     def _latex(self, printer):
-        sub = "2" if self.is_vector_norm else "F"
-        return r"\left\|%s\right\|_{%s}" % (printer._print(self.arg), sub)
+        return LATEX(self, printer)
 
     def _numpycode(self, printer):
         return f"{printer._module_format(printer._module + '.linalg.norm')}({printer._print(self.arg)})"
@@ -80,8 +80,25 @@ def d_norm(s, d):
 
 # == printing ==
 
+@LATEX.register(Norm)
+def latex_norm(s, printer):
+    r"""``\left\|E\right\|_{F}`` of a matrix, ``\left\|x\right\|_{2}`` of a vector."""
+    sub = "2" if s.is_vector_norm else "F"
+    return r"\left\|%s\right\|_{%s}" % (printer._print(s.arg), sub)
+
+
+@TEXT.register(Norm)
+def text_norm(s, printer):
+    """``norm(E)``."""
+    return "%s(%s)" % (read_norm.name, printer._print(s.arg))
+
 
 # == parsing ==
+
+@FUNCTIONS.define("norm")
+def read_norm(call):
+    """norm(E): the Frobenius norm of a matrix, the 2-norm of a vector."""
+    return norm(call.matrix(0))
 
 
 # == numeric ==

@@ -7,6 +7,7 @@ from sympy import Trace
 
 from ..registry import DIFFERENTIAL, VALIDATE, construct
 from ..shapes import require_square
+from ..registry import ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
 
 __all__ = ["trace"]
 
@@ -42,7 +43,28 @@ VALIDATE.register(Trace)(require_square)
 # == printing ==
 
 
+@LATEX.register(Trace)
+def latex_trace(s, printer):
+    r"""``\operatorname{tr}\left(M\right)``."""
+    return r"\operatorname{tr}\left(%s\right)" % printer._print(s.arg)
+
+
+@TEXT.register(Trace)
+def text_trace(s, printer):
+    """``tr(M)``."""
+    return printer.call(read_trace.name, s.arg)
+
+
+ATOMIC_TEXT.register(Trace)(lambda s: True)   # tr(M) is a call
+
+
 # == parsing ==
+
+
+@FUNCTIONS.define("tr", "trace")
+def read_trace(call):
+    """tr(M), trace(M): the trace of a square matrix."""
+    return trace(call.square_matrix(0))
 
 
 # == numeric ==

@@ -8,6 +8,7 @@ Transposes are pushed to the symbols by every construct's own rule (``algebra.tr
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..registry import LATEX, TEXT
 
 construct(Transpose, "matrix", linear=True)
 
@@ -36,6 +37,17 @@ def transpose_transpose(M):
 
 
 # == printing ==
+
+@LATEX.register(Transpose)
+def latex_transpose(M, printer):
+    """``X^{T}``, ``\\left(A B\\right)^{T}``."""
+    return printer.power(M.arg, "T")
+
+
+@TEXT.register(Transpose)
+def text_transpose(M, printer):
+    """``X'``, ``(A*B)'``."""
+    return printer.postfix_base(M.arg) + "'"
 
 
 # == parsing ==

@@ -14,6 +14,7 @@ from sympy.matrices.matrixbase import MatrixBase
 from ..algebra import flat_matmul, product, scaled, transpose_of
 from ..registry import construct
 from .kronecker import kron
+from ..registry import ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
 
 __all__ = ["Vec", "vec"]
 
@@ -54,11 +55,11 @@ class Vec(MatrixExpr):
             return ImmutableDenseMatrix([arg[i, j] for j in range(cols) for i in range(rows)])
         return vec(arg)
 
-    def _sympystr(self, printer):
-        return f"vec({printer._print(self.arg)})"
+    def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
+        return TEXT(self, printer)
 
     def _latex(self, printer):
-        return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
+        return LATEX(self, printer)
 
     def _numpycode(self, printer):
         return "%s(%s, (-1, 1), order='F')" % (printer._module_format(printer._module + ".reshape"),
@@ -104,8 +105,27 @@ construct(Vec, "matrix", refuses={
 
 # == printing ==
 
+@LATEX.register(Vec)
+def latex_vec(V, printer):
+    r"""``\operatorname{vec}\left(M\right)``."""
+    return r"\operatorname{vec}\left(%s\right)" % printer._print(V.arg)
+
+
+@TEXT.register(Vec)
+def text_vec(V, printer):
+    """``vec(M)``."""
+    return "%s(%s)" % (read_vec.name, printer._print(V.arg))
+
+
+ATOMIC_TEXT.register(Vec)(lambda V: True)   # vec(M) is a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("vec")
+def read_vec(call):
+    """vec(M): the columns of M stacked (a column stays itself, a row becomes a column)."""
+    return vec(call.matrix(0))
 
 
 # == numeric ==

@@ -1,7 +1,7 @@
 r"""Results in IPython/Jupyter rendered with matcalc's LaTeX; check reports as small tables.
 
-    >>> import matcalc.display
-    >>> matcalc.display.init_printing()     # in a notebook: results now show as X^{-T}
+    >>> import matcalc
+    >>> matcalc.init_printing()             # in a notebook: results now show as X^{-T}
 
 ``init_printing`` registers formatters with IPython's display system:
 
@@ -14,7 +14,9 @@ lists, tuples, dicts of them               ``text/latex``: ``\left[ A, \  B\righ
 =========================================  =======================================
 
 A ``Derivation`` shows itself (``Derivation._repr_latex_``, an ``aligned`` block).
-Outside IPython nothing is registered.
+Outside IPython nothing is registered.  ``CheckReport`` (the numeric oracle, which needs
+NumPy) is imported only when the formatters are registered, so ``import matcalc`` loads
+no NumPy.
 """
 import math
 
@@ -22,7 +24,6 @@ from sympy import Basic
 from sympy.matrices import MatrixBase
 
 from .latex import latex
-from .numeric import CheckReport
 
 __all__ = ["init_printing", "report_latex", "report_html", "latex_repr"]
 
@@ -188,6 +189,7 @@ def init_printing(ip=None):
         ip = get_ipython()
         if ip is None:
             return
+    from ..numeric import CheckReport
     formatters = ip.display_formatter.formatters
     latex_formatter = formatters["text/latex"]
     for cls in (Basic, MatrixBase, list, tuple, dict):
