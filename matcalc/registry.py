@@ -229,6 +229,14 @@ TEXT = Operation(
 ATOMIC_LATEX = Operation(
     "atomic latex", "rule(M) -> True when M's LaTeX is one token or a call (X, I_{n}, "
     "\\operatorname{diag}(v)), so that it takes ^{T} without parentheses")
+
+
+def sympy_notation(expr, printer, **kwargs):
+    """A construct's LATEX or TEXT rule when SymPy's own printer already writes it as
+    matcalc does (``A \\otimes B``, ``A \\circ B``, a symbol's name)."""
+    return printer.sympy_print(expr, **kwargs)
+
+
 ATOMIC_TEXT = Operation(
     "atomic text", "rule(M) -> True when M's text is a name or a call (X, tr(A), kron(A, B)), "
     "so that it takes ' and .^ without parentheses and never needs them in a product")

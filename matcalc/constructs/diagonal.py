@@ -9,7 +9,7 @@
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
 
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
+from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT, sympy_notation
 from ..errors import ShapeError
 
 __all__ = ["diagm", "diagvec"]
@@ -73,20 +73,17 @@ def transpose_diagonal(M):
 @LATEX.register(DiagMatrix)
 def latex_diag_matrix(M, printer):
     r"""``\operatorname{diag}\left(v\right)``."""
-    return r"\operatorname{diag}\left(%s\right)" % printer._print(M.args[0])
+    return printer.operator("diag", M.args[0])
 
 
 @LATEX.register(DiagonalOf)
 def latex_diagonal_of(M, printer):
     r"""``\operatorname{diag}\left(M\right)`` too, as the Cookbook and MATLAB write it: the
     argument (vector or square matrix) tells which one is meant."""
-    return r"\operatorname{diag}\left(%s\right)" % printer._print(M.arg)
+    return printer.operator("diag", M.arg)
 
 
-@LATEX.register(DiagonalMatrix)
-def latex_diagonal_matrix(M, printer):
-    """SymPy's notation for M ∘ I."""
-    return printer.sympy_print(M)
+LATEX.register(DiagonalMatrix)(sympy_notation)   # M ∘ I as SymPy writes it
 
 
 ATOMIC_LATEX.register(DiagMatrix)(lambda M: True)
@@ -105,10 +102,7 @@ def text_diagonal_of(M, printer):
     return printer.call(read_diag.name, M.args[0])
 
 
-@TEXT.register(DiagonalMatrix)
-def text_diagonal_matrix(M, printer):
-    """SymPy's spelling of M ∘ I (not in the language)."""
-    return printer.sympy_print(M)
+TEXT.register(DiagonalMatrix)(sympy_notation)   # SymPy's DiagonalMatrix(M): not in the language
 
 
 ATOMIC_TEXT.register(DiagMatrix)(lambda M: True)   # diagm(v) is a call

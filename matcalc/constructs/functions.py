@@ -14,7 +14,7 @@ from ..algebra import is_matrix
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct
 from .scalars import as_scalar
-from ..registry import FUNCTIONS, LATEX, TEXT
+from ..registry import FUNCTIONS, LATEX, TEXT, sympy_notation
 from .elementwise import elementwise
 from .scalars import scalar
 from sympy import cos, cosh, log, sin, sinh, sqrt, tan, tanh
@@ -135,10 +135,7 @@ def latex_sigmoid(expr, printer, exp=None):
     return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
-@TEXT.register(Function)
-def text_function(expr, printer):
-    """``f(a, b)`` as SymPy spells it (``exp(x)``, ``sigmoid(x)``)."""
-    return printer.sympy_print(expr)
+TEXT.register(Function)(sympy_notation)   # f(a, b): exp(x), sigmoid(x)
 
 
 @TEXT.register(Abs)

@@ -11,7 +11,7 @@ from ..algebra import is_matrix, transpose_of
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_equal_shapes
-from ..registry import FUNCTIONS, LATEX, TEXT
+from ..registry import FUNCTIONS, LATEX, TEXT, sympy_notation
 from sympy.printing.precedence import PRECEDENCE
 from ..errors import ShapeError
 
@@ -77,10 +77,7 @@ VALIDATE.register(HadamardProduct)(require_equal_shapes)
 # == printing ==
 
 
-@LATEX.register(HadamardProduct)
-def latex_hadamard(M, printer):
-    r"""``A \circ \left(B + X\right)`` (SymPy's notation)."""
-    return printer.sympy_print(M)
+LATEX.register(HadamardProduct)(sympy_notation)   # A \circ \left(B + X\right)
 
 
 @LATEX.register(HadamardPower)
@@ -91,11 +88,10 @@ def latex_hadamard_power(M, printer):
 
 @TEXT.register(HadamardProduct)
 def text_hadamard(M, printer):
-    """``A .* B .* C``; a product or a sum factor in parentheses, ``(X*C) .* B`` (``.*``
-    binds like ``*``, left to right)."""
-    return " .* ".join(printer.parenthesize(a, PRECEDENCE["Mul"],
-                                            strict=isinstance(a, HadamardProduct))
-                       for a in M.args)
+    """``A .* B .* C``; a product, a sum or a Hadamard product factor in parentheses,
+    ``(X*C) .* B``, ``(A .* B) .* C`` (``.*`` binds like ``*``, left to right; the parser
+    keeps a parenthesized Hadamard product whole)."""
+    return " .* ".join(printer.parenthesize(a, PRECEDENCE["Mul"]) for a in M.args)
 
 
 @TEXT.register(HadamardPower)

@@ -10,7 +10,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import transpose_of
 from ..registry import DIFFERENTIAL, TRANSPOSE, construct
-from ..registry import ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
+from ..registry import ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT, sympy_notation
 
 __all__ = ["kron"]
 
@@ -55,10 +55,7 @@ def transpose_kronecker(M):
 
 # == printing ==
 
-@LATEX.register(KroneckerProduct)
-def latex_kronecker(M, printer):
-    r"""``B^{T} \otimes A`` (SymPy's notation)."""
-    return printer.sympy_print(M)
+LATEX.register(KroneckerProduct)(sympy_notation)   # B^{T} \otimes A
 
 
 @TEXT.register(KroneckerProduct)

@@ -15,7 +15,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..errors import UnsupportedError
 from ..registry import DIFFERENTIAL, construct, describe
-from ..registry import FUNCTIONS, LATEX, TEXT
+from ..registry import FUNCTIONS, LATEX, TEXT, sympy_notation
 from ..errors import ShapeError
 from sympy import MatrixSymbol
 
@@ -155,10 +155,7 @@ def latex_add(expr, printer, order=None):
     return printer.signed_sum(expr, order=order)
 
 
-@LATEX.register(Pow)
-def latex_pow(expr, printer, **kwargs):
-    """SymPy's power (``x^{2}``, ``\\frac{1}{x}``, ``\\sqrt{x}``)."""
-    return printer.sympy_print(expr, **kwargs)
+LATEX.register(Pow)(sympy_notation)   # x^{2}, \frac{1}{x}, \sqrt{x}
 
 
 @LATEX.register(MatrixElement)
@@ -169,11 +166,8 @@ def latex_element(expr, printer):
     return printer.sympy_print(expr)
 
 
-@TEXT.register(Add)
-@TEXT.register(Mul)
-def text_scalar_arithmetic(expr, printer):
-    """SymPy's ``a + b``, ``2*a*b``, ``a/b``: the language's own spelling."""
-    return printer.sympy_print(expr)
+TEXT.register(Add)(sympy_notation)   # a + b: SymPy's spelling is the language's
+TEXT.register(Mul)(sympy_notation)   # 2*a*b, a/b
 
 
 @TEXT.register(Pow)

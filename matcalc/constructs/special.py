@@ -10,7 +10,7 @@ from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import TRANSPOSE, construct
-from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT
+from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, FUNCTIONS, LATEX, TEXT, sympy_notation
 
 construct(MatrixSymbol, "matrix", leaf=True)
 construct(Identity, "matrix", leaf=True)
@@ -47,10 +47,7 @@ def transpose_ones(M):
 
 # == printing ==
 
-@LATEX.register(MatrixSymbol)
-def latex_symbol(M, printer):
-    """``X`` (SymPy's, with its ``mat_symbol_style``)."""
-    return printer.sympy_print(M)
+LATEX.register(MatrixSymbol)(sympy_notation)   # X (with SymPy's mat_symbol_style)
 
 
 @LATEX.register(Identity)
@@ -87,10 +84,7 @@ def latex_atomic_ones(M):
     return M.shape[0] != 1 or M.shape[1] == 1
 
 
-@TEXT.register(MatrixSymbol)
-def text_symbol(M, printer):
-    """``X``: its name."""
-    return printer.sympy_print(M)
+TEXT.register(MatrixSymbol)(sympy_notation)   # X: its name
 
 
 @TEXT.register(Identity)

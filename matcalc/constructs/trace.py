@@ -46,7 +46,7 @@ VALIDATE.register(Trace)(require_square)
 @LATEX.register(Trace)
 def latex_trace(s, printer):
     r"""``\operatorname{tr}\left(M\right)``."""
-    return r"\operatorname{tr}\left(%s\right)" % printer._print(s.arg)
+    return printer.operator("tr", s.arg)
 
 
 @TEXT.register(Trace)

@@ -8,7 +8,7 @@ from sympy import Integer, Rational
 
 from .arithmetic import Arithmetic
 from .calls import FUNCTIONS, Call, arguments_text, bound_variable
-from .operands import Operand, Source
+from .operands import Hadamard, Operand, Source
 from .tokens import (BINARY, MAX_DECIMAL_EXPONENT, MAX_NUMBER_LENGTH, POSTFIX,
                      UNARY_PRECEDENCE)
 
@@ -133,6 +133,8 @@ class Parser(Source):
         """The operand a closed parenthesis or call stands for."""
         result = self.finish(frame)
         if frame.kind == "paren":
+            if isinstance(result, Hadamard):   # (A .* B) .* C keeps its grouping
+                return Operand(result.expr, frame.opening.pos, closing.pos + 1, result.depth)
             result.start, result.end = frame.opening.pos, closing.pos + 1
             return result
         frame.arguments.append(result)
@@ -226,20 +228,17 @@ class Parser(Source):
         return self.check_depth(Operand(expr, name_token.pos, closing.pos + 1, depth))
 
     def dimension_arguments(self, name):
+        """The arguments of ``I(n)``, ``zeros(m, n)``, ``commutation(m, n)``: dimensions,
+        each a product of names and positive integers (``I(m*n)``, ``I(n^2)``)."""
         args = []
         if self.peek().text == ")":
             return args
         while True:
-            token = self.advance()
-            if token.kind == "name" and token.text not in FUNCTIONS:
-                args.append(self.table.dimension(token.text))
-            elif token.kind == "num" and token.text.isdigit() \
-                    and len(token.text) <= MAX_NUMBER_LENGTH and int(token.text) > 0:
-                args.append(Integer(int(token.text)))
-            else:
-                found = "the end of input" if token.kind == "end" else repr(token.text)
-                raise self.error(f"{name}() takes dimension names or positive integers, "
-                                 f"found {found}", token.pos)
+            dim = self.dimension_factor(name)
+            while self.peek().text == "*":
+                self.advance()
+                dim *= self.dimension_factor(name)
+            args.append(dim)
             token = self.peek()
             if token.text == ",":
                 self.advance()
@@ -248,3 +247,28 @@ class Parser(Source):
             else:
                 raise self.error(f"{name}() takes dimension names or positive integers, "
                                  f"found {token.text!r}", token.pos)
+
+    def dimension_factor(self, name):
+        """A dimension name or a positive integer, with an optional power ``^k``."""
+        token = self.advance()
+        if token.kind == "name" and token.text not in FUNCTIONS:
+            dim = self.table.dimension(token.text)
+        elif self.is_positive_integer(token):
+            dim = Integer(int(token.text))
+        else:
+            found = "the end of input" if token.kind == "end" else repr(token.text)
+            raise self.error(f"{name}() takes dimension names or positive integers, "
+                             f"found {found}", token.pos)
+        if self.peek().text in ("^", "**"):
+            self.advance()
+            power = self.advance()
+            if not self.is_positive_integer(power) or len(power.text) > 3:
+                raise self.error(f"{name}(): a dimension's power is a small positive integer",
+                                 power.pos)
+            dim = dim ** int(power.text)
+        return dim
+
+    @staticmethod
+    def is_positive_integer(token):
+        return (token.kind == "num" and token.text.isdigit()
+                and len(token.text) <= MAX_NUMBER_LENGTH and int(token.text) > 0)

@@ -12,7 +12,7 @@ from ..constructs.scalars import scalar
 from ..errors import ParseError, ShapeError
 from .tokens import MAX_DEPTH, error
 
-__all__ = ["Source", "Operand", "Sum", "Product", "Hadamard", "is_matrix", "shape_text"]
+__all__ = ["Source", "Operand", "Open", "Sum", "Product", "Hadamard", "is_matrix", "shape_text"]
 
 
 def is_matrix(expr):
@@ -76,47 +76,12 @@ class Operand:
         return tuple(expr.shape) if is_matrix(expr) else None
 
 
-class Sum(Operand):
-    """Terms of ``a + b - c ...`` kept as a list so long sums build in linear time."""
+class Open(Operand):
+    """An operand still open to more terms or factors; its expression is built on demand."""
 
     def __init__(self, first):
         super().__init__(None, first.start, first.end, first.depth + 1)
-        self.terms = [first.expr]
         self._shape = first.shape
-        self.scalar_mode = first.shape is None
-
-    @property
-    def shape(self):
-        return None if self.scalar_mode else self._shape
-
-    @property
-    def expr(self):
-        if self._expr is None:
-            if self.scalar_mode:
-                self._expr = Add(*[scalar(t) for t in self.terms])
-            elif len(self.terms) == 1:
-                self._expr = self.terms[0]
-            else:
-                self._expr = MatAdd(*self.terms).doit(deep=False)
-        return self._expr
-
-    def append(self, term):
-        self.terms.append(term)
-        self._expr = None
-
-
-class Product(Operand):
-    """Factors of ``a * b / c ...``: scalar factors and a conformable matrix chain."""
-
-    def __init__(self, first):
-        super().__init__(None, first.start, first.end, first.depth + 1)
-        self.scalars, self.matrices, self.number_bits = [], [], 0
-        self._shape = None
-        if first.shape is None:
-            self.add_scalar(first.expr)
-        else:
-            self.matrices.append(first.expr)
-            self._shape = first.shape
 
     @property
     def shape(self):
@@ -125,14 +90,55 @@ class Product(Operand):
     @property
     def expr(self):
         if self._expr is None:
-            coefficient = Mul(*self.scalars)
-            if not self.matrices:
-                self._expr = coefficient
-            elif len(self.matrices) == 1 and coefficient == 1:
-                self._expr = self.matrices[0]
-            else:
-                self._expr = matmul(coefficient, *self.matrices)
+            self._expr = self.build()
         return self._expr
+
+    def build(self):
+        raise NotImplementedError
+
+
+class Sum(Open):
+    """Terms of ``a + b - c ...`` kept as a list so long sums build in linear time."""
+
+    def __init__(self, first):
+        super().__init__(first)
+        self.terms = [first.expr]
+        self.scalar_mode = first.shape is None
+
+    @property
+    def shape(self):
+        return None if self.scalar_mode else self._shape
+
+    def build(self):
+        if self.scalar_mode:
+            return Add(*[scalar(t) for t in self.terms])
+        if len(self.terms) == 1:
+            return self.terms[0]
+        return MatAdd(*self.terms).doit(deep=False)
+
+    def append(self, term):
+        self.terms.append(term)
+        self._expr = None
+
+
+class Product(Open):
+    """Factors of ``a * b / c ...``: scalar factors and a conformable matrix chain."""
+
+    def __init__(self, first):
+        super().__init__(first)
+        self.scalars, self.matrices, self.number_bits = [], [], 0
+        if first.shape is None:
+            self.add_scalar(first.expr)
+        else:
+            self.matrices.append(first.expr)
+
+    def build(self):
+        coefficient = Mul(*self.scalars)
+        if not self.matrices:
+            return coefficient
+        if len(self.matrices) == 1 and coefficient == 1:
+            return self.matrices[0]
+        return matmul(coefficient, *self.matrices)
 
     def add_scalar(self, factor):
         if factor.is_Rational:
@@ -152,23 +158,15 @@ class Product(Operand):
         self.add_scalar(scalar(chain))
 
 
-class Hadamard(Operand):
+class Hadamard(Open):
     """Factors of ``A .* B .* C``, built as one Hadamard product."""
 
     def __init__(self, first):
-        super().__init__(None, first.start, first.end, first.depth + 1)
+        super().__init__(first)
         self.factors = [first.expr]
-        self._shape = first.shape
 
-    @property
-    def shape(self):
-        return self._shape
-
-    @property
-    def expr(self):
-        if self._expr is None:
-            self._expr = hadamard(*self.factors)
-        return self._expr
+    def build(self):
+        return hadamard(*self.factors)
 
     def append(self, factor):
         self.factors.append(factor)

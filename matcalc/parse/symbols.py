@@ -18,7 +18,8 @@ from ..errors import ParseError
 from ..registry import FUNCTIONS
 from .tokens import IDENTIFIER, MAX_NUMBER_LENGTH
 
-__all__ = ["dimension", "parse_shape", "SymbolTable", "symbol_table", "Parsed", "GREEK"]
+__all__ = ["dimension", "parse_shape", "SymbolTable", "symbol_table", "Parsed", "GREEK",
+           "declarations"]
 
 GREEK = frozenset("alpha beta gamma delta epsilon lambda lam mu nu rho sigma tau theta "
                   "kappa eta omega phi psi xi zeta".split())
@@ -193,6 +194,23 @@ class SymbolTable:
         self._bound[name].pop()
         if not self._bound[name]:
             del self._bound[name]
+
+
+def declarations(expr):
+    """The ``shapes``, ``structures`` and ``scalars`` under which ``parse`` reads the text
+    of ``expr`` back: every matrix symbol's own shape and structure, every other free
+    symbol a scalar (a dimension of a shape stays a dimension)."""
+    from sympy import Dummy
+    shapes, structures = {}, {}
+    for M in sorted(expr.atoms(MatrixSymbol), key=str):
+        shapes[M.name] = tuple(M.shape)
+        if isinstance(M, StructuredMatrixSymbol):
+            structures[M.name] = M.structure
+    dims = {d for shape in shapes.values() for entry in shape
+            for d in getattr(entry, "free_symbols", ())}
+    scalars = sorted({s.name for s in expr.atoms(Symbol)
+                      if not isinstance(s, Dummy) and s not in dims and s.name not in shapes})
+    return {"shapes": shapes, "structures": structures, "scalars": tuple(scalars)}
 
 
 def symbol_table(shapes=None, structures=None, scalars=()):

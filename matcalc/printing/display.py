@@ -32,33 +32,30 @@ __all__ = ["init_printing", "report_latex", "report_html", "latex_repr"]
 # check reports
 # --------------------------------------------------------------------------
 
-def _error_latex(value):
-    r"""``3.2 \times 10^{-10}``; ``0``; ``\infty``."""
+def _scientific(value, infinity, power, times):
+    """``value`` as mantissa x 10^exponent in a markup: ``power % k`` writes 10^k,
+    ``times % (mantissa, k)`` the product; 0 and infinity as they are."""
     if value == 0:
         return "0"
     if not math.isfinite(value):
-        return r"\infty"
+        return infinity
     mantissa, exponent = ("%.2e" % value).split("e")
     exponent = int(exponent)
     if exponent == 0:
         return mantissa
     if mantissa == "1.00":
-        return "10^{%d}" % exponent
-    return r"%s \times 10^{%d}" % (mantissa, exponent)
+        return power % exponent
+    return times % (mantissa, exponent)
+
+
+def _error_latex(value):
+    r"""``3.2 \times 10^{-10}``; ``0``; ``\infty``."""
+    return _scientific(value, r"\infty", "10^{%d}", r"%s \times 10^{%d}")
 
 
 def _error_html(value):
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):
-        return "&infin;"
-    mantissa, exponent = ("%.2e" % value).split("e")
-    exponent = int(exponent)
-    if exponent == 0:
-        return mantissa
-    if mantissa == "1.00":
-        return "10<sup>%d</sup>" % exponent
-    return "%s&times;10<sup>%d</sup>" % (mantissa, exponent)
+    """``3.2&times;10<sup>-10</sup>``; ``0``; ``&infin;``."""
+    return _scientific(value, "&infin;", "10<sup>%d</sup>", "%s&times;10<sup>%d</sup>")
 
 
 def _report_rows(report):

@@ -9,6 +9,7 @@ printer itself knows no construct; it offers the helpers the rules share:
                                     (``X^{T}``, ``\left(A B\right)^{-1}``, ``X^{-T}``)
 ``is_atomic(M)``                    M prints as one token or a call (``ATOMIC_LATEX``)
 ``exponent(e)``                     ``1/2`` for a fraction, as exponents read
+``operator(name, arg)``             ``\operatorname{tr}\left(M\right)``
 ``scalar_product(expr)``            SymPy's product of scalars, noting whether a 1x1
                                     "compound scalar" (``x^{T} A x``) shares it with others
 ``before_matrix()``                 the coefficient of a matrix is being printed
@@ -77,6 +78,10 @@ class MatcalcLatexPrinter(RegisteredPrinter, LatexPrinter):
         if not self.is_atomic(base) or "^" in tex:
             tex = self._add_parens(tex)
         return "%s^{%s}" % (tex, sup)
+
+    def operator(self, name, arg):
+        """``\\operatorname{name}\\left(arg\\right)``: tr, diag, ... applied to ``arg``."""
+        return r"\operatorname{%s}\left(%s\right)" % (name, self._print(arg))
 
     def exponent(self, e):
         """An exponent as a superscript reads it: ``1/2`` rather than ``\\frac{1}{2}``."""
