@@ -114,7 +114,12 @@ class Sum(Open):
             return Add(*[scalar(t) for t in self.terms])
         if len(self.terms) == 1:
             return self.terms[0]
-        return MatAdd(*self.terms).doit(deep=False)
+        try:
+            return MatAdd(*self.terms).doit(deep=False)
+        except (AttributeError, TypeError):
+            # SymPy's canonicalizer crashes on some sums (of 1x1 Kronecker products: "'Mul'
+            # object has no attribute 'is_Identity'"); the sum is the same uncollected
+            return MatAdd(*self.terms)
 
     def append(self, term):
         self.terms.append(term)
