@@ -213,6 +213,9 @@ def read_map(call):
     if call.shape(1) is None:
         raise ShapeError(f"map() applies its function to a matrix, got the scalar "
                          f"\"{call.snippet(1)}\"")
+    if any(call.bound in inner.free_symbols for inner in body.atoms(Lambda)):
+        # every elementwise function binds the one ELEMENT: an inner one would capture u
+        raise call.error("a map() inside a map() body cannot use the outer variable")
     return elementwise(Lambda(call.bound, body), matrix)
 
 

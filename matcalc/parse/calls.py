@@ -34,9 +34,14 @@ class Call:
     """``name(args)`` as its builder sees it: the arguments (SymPy objects; dimensions
     for a function of dimensions) and the text they were written as."""
 
-    def __init__(self, name, operands, source, bound=None):
+    def __init__(self, name, operands, source, position, bound=None):
         self.name, self.operands, self.source, self.bound = name, operands, source, bound
+        self.position = position
         self.args = [a.expr if isinstance(a, Operand) else a for a in operands]
+
+    def error(self, message):
+        """A ParseError pointing at the call."""
+        return self.source.error(message, self.position)
 
     def expr(self, i):
         return self.args[i]

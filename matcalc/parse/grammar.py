@@ -224,7 +224,7 @@ class Parser(Source):
                              f"got {len(args)}", name_token.pos)
         depth = 1 + max((getattr(a, "depth", 0) for a in args), default=0)
         with self.building(f"{name}(...)", name_token.pos):
-            expr = syntax(Call(name, args, self, bound))
+            expr = syntax(Call(name, args, self, name_token.pos, bound))
         return self.check_depth(Operand(expr, name_token.pos, closing.pos + 1, depth))
 
     def dimension_arguments(self, name):
