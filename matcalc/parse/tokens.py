@@ -8,6 +8,7 @@ long input an excerpt around it.
 import re
 from dataclasses import dataclass
 
+from ..constructs.inverse import INVERSE_TRANSPOSE  # X^-T, the spelling its printer writes
 from ..errors import ParseError
 
 MAX_LENGTH = 100_000
@@ -23,9 +24,6 @@ _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re
 _WHITESPACE = frozenset(" \t\r\n\f\v")
 _OPERATORS = ("**", ".*", ".^", "->", "+", "-", "*", "/", "@", "^", "'", "(", ")", ",")
 _NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_(")
-
-#: the postfix inverse transpose ``X^-T`` (the Cookbook's X^{-T}), one token
-INVERSE_TRANSPOSE = "^-T"
 
 # binary operator -> (precedence, right-associative)
 BINARY = {"+": (1, False), "-": (1, False),
@@ -57,7 +55,8 @@ def error(message, text, position):
 
 def _inverse_transpose_at(text, i):
     """Is ``^-T`` at ``i`` the inverse transpose (T not the start of a longer name or a call)?"""
-    return text.startswith(INVERSE_TRANSPOSE, i) and text[i + 3:i + 4] not in _NAME_CHARACTERS
+    end = i + len(INVERSE_TRANSPOSE)
+    return text.startswith(INVERSE_TRANSPOSE, i) and text[end:end + 1] not in _NAME_CHARACTERS
 
 
 def tokenize(text, inverse_transpose=True):
