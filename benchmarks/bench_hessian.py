@@ -33,7 +33,7 @@ from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, Trace, exp, log,
 
 from matcalc import norm, scalar  # noqa: E402
 from matcalc.derivatives import hessian  # noqa: E402
-from matcalc.latex import latex  # noqa: E402
+from matcalc.printing.latex import latex  # noqa: E402
 from matcalc.numeric import _Bound, fd_hessian, random_point  # noqa: E402
 
 try:

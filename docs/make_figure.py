@@ -19,8 +19,9 @@ sys.path.insert(0, str(ROOT))
 from sympy import MatrixSymbol, symbols  # noqa: E402
 
 import matcalc  # noqa: E402
-from matcalc.display import _error_latex  # noqa: E402
-from matcalc.latex import PREAMBLE, derivation_latex, latex  # noqa: E402
+from matcalc.printing.display import _error_latex  # noqa: E402
+from matcalc.printing.derivation import PREAMBLE, derivation_latex  # noqa: E402
+from matcalc.printing.latex import latex  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "derivation.png"
 DPI = 200

@@ -18,8 +18,7 @@ from .constructs.norm import Norm, norm
 from .constructs.scalars import scalar
 from .constructs.vec import Vec, vec
 from .derivatives import Derivation, Step, derive, grad, hessian, jacobian
-from .latex import derivation_latex, latex
-from .display import init_printing
+from .printing import derivation_latex, init_printing, latex
 from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 

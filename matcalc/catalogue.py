@@ -489,7 +489,7 @@ def _derivative_tex(identity, variable_tex, body_tex):
 
 
 def _equation(lhs, rhs_expr, label=""):
-    from .latex import latex
+    from .printing.latex import latex
     rhs = latex(rhs_expr)
     tag = r" \qquad \text{(%s)}" % label if label else ""
     if len(lhs) + len(rhs) < _ONE_LINE:
@@ -503,7 +503,7 @@ def _equation(lhs, rhs_expr, label=""):
 def _broken_sum(expr):
     """The terms of a long sum, as LaTeX rows of bounded length."""
     from sympy import Add, MatAdd
-    from .latex import latex
+    from .printing.latex import latex
     if not isinstance(expr, (Add, MatAdd)):
         return [latex(expr)]
     rows, current = [], ""
@@ -525,13 +525,14 @@ _ONE_LINE = 200
 
 
 def _texttt(text):
-    from .latex import escape_text
+    from .printing.derivation import escape_text
     return r"\texttt{%s}" % escape_text(text.replace("$", r"\$"))
 
 
 def _identity_tex(identity, result):
     from sympy import Symbol
-    from .latex import escape_text, latex
+    from .printing.derivation import escape_text
+    from .printing.latex import latex
     lines = [r"\paragraph{%s} %s." % (escape_text(identity.id), escape_text(identity.source))]
     facts = []
     for name, spec in identity.shapes.items():
@@ -584,7 +585,7 @@ def _identity_tex(identity, result):
 
 def _shape_tex(spec):
     from sympy import Symbol
-    from .latex import latex
+    from .printing.latex import latex
     parts = [p.strip() for p in str(spec).split(",")]
     parts = [p if p.isdigit() else latex(Symbol(p)) for p in parts if p]
     if len(parts) == 1:
@@ -612,7 +613,7 @@ def _status_tex(identity, result):
 def catalogue_document(identities, results=None):
     """The catalogue as a LaTeX document (pdflatex), grouped by section; ``results``
     maps identity ids to ``Verification`` records (else the declared status is shown)."""
-    from .latex import PREAMBLE, escape_text
+    from .printing.derivation import PREAMBLE, escape_text
     results = results or {}
     sections = {}
     for identity in identities:

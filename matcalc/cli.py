@@ -19,13 +19,11 @@ import re
 import sys
 import traceback
 
-from sympy import Add, Function, Lambda, Mul, Number, Pow
 from sympy.matrices.expressions.matexpr import MatrixExpr
-from sympy.printing.precedence import PRECEDENCE
-from sympy.printing.str import StrPrinter
 
 from .errors import CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError, \
     UnsupportedError
+from .printing.text import TextPrinter, text_form  # noqa: F401  (the output form; see printing.text)
 
 __all__ = ["main", "build_parser", "text_form", "TextPrinter", "UsageError"]
 
@@ -35,207 +33,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 class UsageError(Exception):
     """Bad command-line input: reported as one ``matcalc: error:`` line, exit 2."""
-
-
-# --------------------------------------------------------------------------
-# readable text output
-# --------------------------------------------------------------------------
-
-class TextPrinter(StrPrinter):
-    """Results in (nearly) matcalc's own input language: ``X'``, ``X^-1``, ``tr``, ``det``,
-    ``.*`` for Hadamard products; ``X^-T`` for the inverse transpose (Cookbook style)."""
-
-    _ATOMIC = ("MatrixSymbol", "StructuredMatrixSymbol", "Identity", "ZeroMatrix", "OneMatrix",
-               "DiagMatrix", "DiagonalOf", "KroneckerProduct", "ElementwiseApplyFunction",
-               "CommutationMatrix", "Vec")
-
-    def _atomic(self, expr):
-        return type(expr).__name__ in self._ATOMIC
-
-    def parenthesize(self, item, level, strict=False):
-        # printed as a call, e.g. kron(A, B): never needs parentheses
-        if type(item).__name__ in ("KroneckerProduct", "Trace", "Determinant", "DiagMatrix",
-                                   "DiagonalOf", "OneMatrix", "CommutationMatrix", "Vec"):
-            return self._print(item)
-        return super().parenthesize(item, level, strict)
-
-    def _postfix_base(self, expr):
-        text = self._print(expr)
-        return text if self._atomic(expr) else f"({text})"
-
-    def _print_Transpose(self, expr):
-        arg = expr.arg
-        if type(arg).__name__ == "Inverse":
-            return self._postfix_base(arg.arg) + "^-T"
-        if type(arg).__name__ == "MatPow":
-            return f"({self._print(arg)})'"
-        return self._postfix_base(arg) + "'"
-
-    def _inverse_text(self, arg):
-        if type(arg).__name__ == "Transpose":
-            return self._postfix_base(arg.arg) + "^-T"
-        return self._postfix_base(arg) + "^-1"
-
-    def _print_Inverse(self, expr):
-        return self._inverse_text(expr.arg)
-
-    def _print_MatPow(self, expr):
-        base, exp = expr.args
-        if exp == -1:
-            return self._inverse_text(base)
-        if type(base).__name__ == "Transpose" and self._atomic(base.arg):
-            base_text = self._print(base)
-        else:
-            base_text = self._postfix_base(base)
-        return f"{base_text}^{self._print(exp)}"
-
-    def _print_MatMul(self, expr):
-        factors = []
-        for arg in expr.args:
-            scalar_product = isinstance(arg, Mul) and not isinstance(arg, MatrixExpr)
-            factors.extend(Mul.make_args(arg) if scalar_product else [arg])
-        coeff = Mul(*[f for f in factors if f.is_number])
-        rest = [f for f in factors if not f.is_number]
-        sign = ""
-        if coeff.is_extended_negative:
-            sign, coeff = "-", -coeff
-        parts = [] if coeff == 1 else [self._print(coeff) if coeff.is_Integer
-                                       else f"({self._print(coeff)})"]
-        parts += [self.parenthesize(f, PRECEDENCE["Mul"]) for f in rest]
-        return sign + "*".join(parts)
-
-    def _call(self, name, *args):
-        return f"{name}(" + ", ".join(_strip_parens(self._print(a)) for a in args) + ")"
-
-    def _print_MatAdd(self, expr):
-        terms = [t for t in expr.args if not _is_negative(t)] + \
-                [t for t in expr.args if _is_negative(t)]
-        text = ""
-        for k, term in enumerate(terms):
-            if _is_negative(term):
-                body = self._print(-term)
-                body = body if not isinstance(-term, type(expr)) else f"({body})"
-                text += ("-" if k == 0 else " - ") + self._negated_operand(-term, body)
-            else:
-                text += ("" if k == 0 else " + ") + self._print(term)
-        return text
-
-    def _negated_operand(self, term, body):
-        # a term printed after '-' needs parentheses unless it binds tighter than '+'
-        if type(term).__name__ in ("MatAdd",):
-            return f"({body})"
-        return body
-
-    def _print_Abs(self, expr):
-        return self._call("abs", expr.args[0])
-
-    def _print_Trace(self, expr):
-        return self._call("tr", expr.arg)
-
-    def _print_Determinant(self, expr):
-        return self._call("det", expr.arg)
-
-    def _print_HadamardProduct(self, expr):
-        return " .* ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
-
-    def _print_HadamardPower(self, expr):
-        return f"{self._postfix_base(expr.base)}.^{self._print(expr.exp)}"
-
-    def _print_KroneckerProduct(self, expr):
-        return self._call("kron", *expr.args)
-
-    def _print_Identity(self, expr):
-        return "I"
-
-    def _print_ZeroMatrix(self, expr):
-        return "0"
-
-    def _print_OneMatrix(self, expr):
-        rows, cols = expr.shape
-        return f"ones({self._print(rows)}, {self._print(cols)})"
-
-    def _print_DiagMatrix(self, expr):
-        return self._call("diagm", expr.args[0])
-
-    def _print_DiagonalOf(self, expr):
-        return self._call("diag", expr.args[0])
-
-    def _print_MatrixElement(self, expr):
-        parent = expr.parent
-        if getattr(parent, "shape", None) == (1, 1):
-            text = self._print(parent)
-            return text if self._atomic(parent) else f"({text})"
-        return super()._print_MatrixElement(expr)
-
-    _print_ScalarElement = _print_MatrixElement
-
-    def _print_ElementwiseApplyFunction(self, expr):
-        function, arg = expr.function, expr.expr
-        arg_text = self._print(arg)
-        if isinstance(function, Lambda) and len(function.variables) == 1:
-            var, body = function.variables[0], function.expr
-            if isinstance(body, Function) and body.args == (var,):
-                return f"{self._function_name(body)}({_strip_parens(arg_text)})"
-            wrapped = arg_text if self._atomic(arg) else f"({arg_text})"
-            text = self._elementwise(body, var, wrapped)
-            return f"({text})" if isinstance(body, (Add, Mul)) else text
-        return f"{self._print(function)}.({arg_text})"
-
-    def _function_name(self, call):
-        name = type(call).__name__
-        return {"Abs": "abs"}.get(name, name)
-
-    def _elementwise(self, body, var, arg):
-        """A scalar body of an elementwise function, over the matrix ``arg``: products as
-        ``.*``, powers as ``.^``."""
-        def go(e, parent_prec=0):
-            if e == var:
-                return arg
-            if isinstance(e, Number):
-                return self._print(e)
-            if isinstance(e, Add):
-                text = " + ".join(go(t, PRECEDENCE["Add"]) for t in e.args).replace("+ -", "- ")
-                return f"({text})" if parent_prec > PRECEDENCE["Add"] else text
-            if isinstance(e, Mul):
-                coeff, rest = e.as_coeff_Mul()
-                factors = Mul.make_args(rest)
-                text = " .* ".join(go(f, PRECEDENCE["Mul"]) for f in factors)
-                if coeff == -1:
-                    text = "-" + text
-                elif coeff != 1:
-                    text = f"{self._print(coeff)}*{text}"
-                return f"({text})" if parent_prec > PRECEDENCE["Mul"] else text
-            if isinstance(e, Pow):
-                return f"{go(e.base, PRECEDENCE['Pow'] + 1)}.^{self._print(e.exp)}"
-            if isinstance(e, Function):
-                return (f"{self._function_name(e)}("
-                        + ", ".join(_strip_parens(go(a)) for a in e.args) + ")")
-            return self._print(e)
-        return go(body)
-
-
-def _is_negative(term):
-    coeff = term.as_coeff_mmul()[0] if hasattr(term, "as_coeff_mmul") else \
-        term.as_coeff_Mul()[0]
-    return bool(getattr(coeff, "is_negative", False))
-
-
-def _strip_parens(text):
-    """``(a + b)`` -> ``a + b`` when the outer parentheses enclose the whole text."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return text
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and k < len(text) - 1:
-            return text
-    return text[1:-1]
-
-
-def text_form(expr):
-    """``expr`` as readable text (see ``TextPrinter``); powers are written ``^``."""
-    return TextPrinter({"order": "none"}).doprint(expr).replace("**", "^")
 
 
 # --------------------------------------------------------------------------
@@ -429,7 +226,7 @@ def _derive_command(args, out, err):
     if args.check:
         report = _numeric_check(args, f, X, result, layout, structure)
 
-    from .latex import latex
+    from .printing.latex import latex
     if args.json:
         payload = {"command": args.kind, "expression": args.expression, "wrt": args.wrt,
                    "result": text_form(result), "sympy": str(result), "latex": latex(result)}

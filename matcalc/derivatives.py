@@ -70,7 +70,7 @@ class Derivation:
         return "\n".join(lines)
 
     def latex(self):
-        from .latex import derivation_latex
+        from .printing.derivation import derivation_latex
         return derivation_latex(self)
 
     def _repr_latex_(self):

@@ -269,10 +269,104 @@ SUM_MERGES = RuleList("sum_merges", "rule(terms, form) -> terms: terms of a Jaco
 STRUCTURAL_FACTORS = set()
 
 # == printing ==
+LATEX = Operation(
+    "latex", "rule(expr, printer, **kwargs) -> LaTeX; printer: a MatcalcLatexPrinter "
+    "(printer._print for the arguments, printer.sympy_print for SymPy's own form), kwargs as "
+    "SymPy passes them (exp= for a function raised to a power)")
+TEXT = Operation(
+    "text", "rule(expr, printer) -> expr in matcalc's text language, which matcalc.parse "
+    "reads back; printer: a TextPrinter (a rule of a matcalc class also serves plain str())")
+ATOMIC_LATEX = Operation(
+    "atomic latex", "rule(M) -> True when M's LaTeX is one token or a call (X, I_{n}, "
+    "\\operatorname{diag}(v)), so that it takes ^{T} without parentheses")
 
+
+def sympy_notation(expr, printer, **kwargs):
+    """A construct's LATEX or TEXT rule when SymPy's own printer already writes it as
+    matcalc does (``A \\otimes B``, ``A \\circ B``, a symbol's name)."""
+    return printer.sympy_print(expr, **kwargs)
+
+
+ATOMIC_TEXT = Operation(
+    "atomic text", "rule(M) -> True when M's text is a name or a call (X, tr(A), kron(A, B)), "
+    "so that it takes ' and .^ without parentheses and never needs them in a product")
 
 # == parsing ==
+@dataclass(frozen=True)
+class FunctionSyntax:
+    """One function of the text language, ``name(arg, ...)``: read by the parser and
+    printed by the text printer under ``name`` (the first of ``names``; the others are
+    aliases the parser accepts too).
 
+    ``build(call)`` makes the SymPy object from the parser's view of the call (its
+    arguments, checked with ``call.matrix(i)``, ``call.square_matrix(i)`` ...).
+    ``dimensions``: the arguments are dimensions (names or positive integers), not
+    expressions.  ``binds``: the first argument binds a scalar name, ``u -> body``.
+    ``function``: the SymPy function a scalar function of the language stands for.
+    """
+    names: tuple
+    build: object
+    least: int = 1
+    most: object = 1          # None: any number
+    dimensions: bool = False
+    binds: bool = False
+    function: object = None
+
+    @property
+    def name(self):
+        return self.names[0]
+
+    def __call__(self, call):
+        return self.build(call)
+
+
+class Syntax:
+    """The language's functions: name -> ``FunctionSyntax`` (every name and alias)."""
+
+    def __init__(self, name, doc=""):
+        self.name, self.doc = name, doc
+        self.by_name = {}
+        OPERATIONS[name] = self
+
+    def define(self, *names, args=1, dimensions=False, binds=False, function=None):
+        """Decorator: ``build(call)`` is the function ``names[0](...)`` (``names[1:]``
+        are aliases); ``args`` is the number of arguments, or (least, most) with most
+        None for any number.  Returns the ``FunctionSyntax``."""
+        least, most = (args, args) if isinstance(args, int) else args
+
+        def decorate(build):
+            syntax = FunctionSyntax(tuple(names), build, least, most, dimensions, binds,
+                                    function)
+            for name in names:
+                if name in self.by_name:
+                    raise ValueError(f"{self.name}: {name!r} is already defined")
+                self.by_name[name] = syntax
+            return syntax
+        return decorate
+
+    def get(self, name):
+        return self.by_name.get(name)
+
+    def __contains__(self, name):
+        return name in self.by_name
+
+    def __iter__(self):
+        return iter(self.by_name)
+
+    def scalar_functions(self):
+        """name -> SymPy function, for the scalar functions of the language (exp, abs ...)."""
+        return {name: s.function for name, s in self.by_name.items() if s.function is not None}
+
+    def spelling_of(self, function):
+        """The language's name for the SymPy function class ``function``, or None."""
+        for syntax in self.by_name.values():
+            if syntax.function is function:
+                return syntax.name
+        return None
+
+
+FUNCTIONS = Syntax("functions", "the functions of the text language (name -> FunctionSyntax); "
+                                "the parser reads them, the text printer writes their names")
 
 # == numeric ==
 NUMPY = Operation(

@@ -165,7 +165,7 @@ def parse_error(text, error=ParseError, **kwargs):
     ("* X", "expected an operand"),
     ("foo(X)", "unknown function 'foo'"),
     ("X[0, 1]", "indexing with \\[...\\] is not supported"),
-    ("vec(X)", "vec\\(...\\) is not supported"),
+    ("map(X, Y)", "map\\(\\) takes a variable, '->' and a scalar body"),
     ("X ? Y", "unexpected character '\\?'"),
     ("tr(X) é", "unexpected character 'é'"),
     ("tr(X)\x00", "unexpected character"),
@@ -177,7 +177,7 @@ def parse_error(text, error=ParseError, **kwargs):
     ("(" * 100_000, "too deeply nested|unbalanced"),
     ("X" + "'" * 5000, "too deeply nested"),
 ], ids=["empty", "blank", "unclosed", "unopened", "dangling-operator", "leading-operator",
-        "unknown-function", "indexing", "vec", "question-mark", "non-ascii", "nul",
+        "unknown-function", "indexing", "map-without-variable", "question-mark", "non-ascii", "nul",
         "python-injection", "tower-of-powers", "long-literal", "huge-exponent",
         "nested-calls", "nested-parentheses-100k", "transpose-chain"])
 def test_parser_errors_are_parse_errors_with_a_position(text, message):

@@ -8,13 +8,13 @@ from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, Mat
 
 import matcalc
 from matcalc.differential import RULE_NAMES
-from matcalc.display import init_printing, latex_repr, report_html, report_latex
+from matcalc.printing.display import init_printing, latex_repr, report_html, report_latex
 from matcalc.constructs.differentials import Differential, DifferentialSymbol
 from matcalc.constructs.functions import sigmoid
 from matcalc.constructs.norm import norm
 from matcalc.constructs.scalars import scalar
-from matcalc.latex import (PREAMBLE, RULE_NOTES, align_steps, derivation_latex, rule_note,
-                           space_differentials, tidy_step)
+from matcalc.printing.derivation import (PREAMBLE, RULE_NOTES, align_steps, derivation_latex,
+                                         rule_note, space_differentials, tidy_step)
 from matcalc.numeric import CheckReport
 from matcalc.constructs.structured import spd
 

@@ -13,7 +13,8 @@ from matcalc.constructs.differentials import Differential, DifferentialSymbol, S
 from matcalc.constructs.functions import sigmoid
 from matcalc.constructs.norm import Norm
 from matcalc.constructs.scalars import scalar
-from matcalc.latex import PREAMBLE, MatcalcLatexPrinter, align_steps, escape_text, latex
+from matcalc.printing.derivation import PREAMBLE, align_steps, escape_text
+from matcalc.printing.latex import MatcalcLatexPrinter, latex
 from matcalc.constructs.structured import symmetric
 
 n, m, k = symbols("n m k")
@@ -119,18 +120,17 @@ def test_latex_passes_sympy_settings():
 
 
 def test_printer_style_wins_over_the_class_own_latex():
-    class CommutationMatrix(MatrixExpr):
-        """Stand-in for matcalc.constructs.commutation.CommutationMatrix(m, n)."""
+    from matcalc.constructs.commutation import CommutationMatrix
 
-        @property
-        def shape(self):
-            return (self.args[0] * self.args[1],) * 2
+    class OwnLatex(CommutationMatrix):
+        """A CommutationMatrix whose class prints itself differently: the registered
+        notation of its construct (found along the MRO) wins."""
 
         def _latex(self, printer):
             return r"\mathcal{K}"
 
-    assert latex(CommutationMatrix(m, n)) == r"K_{m,n}"
-    assert latex(Transpose(CommutationMatrix(m, n))) == r"K_{m,n}^{T}"
+    assert latex(OwnLatex(m, n)) == r"K_{m,n}"
+    assert latex(Transpose(OwnLatex(m, n))) == r"K_{m,n}^{T}"
     assert MatcalcLatexPrinter().doprint(Norm(x) ** 2) == r"\left\|x\right\|_{2}^{2}"
 
 

@@ -339,7 +339,7 @@ def test_matrix_power_needs_integer_exponent():
     ("2x", "unexpected 'x' after \"2\"", 1),
     ("X + A, B", "unexpected ',' outside a function call", 5),
     ("X[0, 0]", "use scalar(M)", 1),
-    ("vec(X)", "vec(...) is not supported in expressions", 0),
+    ("map(X, Y)", "map() takes a variable, '->' and a scalar body", 4),
     ("X.t", "unexpected character '.'", 1),
     ("X^0.5", "integer exponent", 1),
     ("tr(, X)", "expected an operand after '(', found ','", 3),
@@ -457,9 +457,11 @@ def test_random_token_sequences_raise_only_parse_or_shape_errors(tokens):
 # --------------------------------------------------------------------------
 
 def test_parser_source_uses_no_evaluator():
-    source = pathlib.Path(__file__).resolve().parents[1].joinpath("matcalc", "parse.py").read_text()
-    for forbidden in ("eval(", "exec(", "sympify(", "parse_expr", "import ast", "from ast"):
-        assert forbidden not in source, forbidden
+    package = pathlib.Path(__file__).resolve().parents[1].joinpath("matcalc", "parse")
+    for module in sorted(package.glob("*.py")):
+        source = module.read_text()
+        for forbidden in ("eval(", "exec(", "sympify(", "parse_expr", "import ast", "from ast"):
+            assert forbidden not in source, (module.name, forbidden)
 
 
 def test_transpose_after_a_number_is_an_error_not_silently_dropped():
@@ -467,3 +469,38 @@ def test_transpose_after_a_number_is_an_error_not_silently_dropped():
         parse("X^-1'")
     assert info.value.position == 4
     assert str(parse("(X^-1)'").expr) == "X.T**(-1)"
+
+
+# --------------------------------------------------------------------------
+# The spellings the printer writes (one language)
+# --------------------------------------------------------------------------
+
+def test_inverse_transpose_is_postfix_unless_T_is_declared():
+    assert parse("X^-T").expr == Inverse(X.T)
+    assert parse("2*X^-T*A").expr == 2 * Inverse(X.T) * A
+    T = Symbol("T", real=True)
+    assert parse("lam^-T", scalars=("T",)).expr == lam ** -T
+    with pytest.raises(ShapeError, match="inverse transpose of a matrix"):
+        parse("lam^-T")
+
+
+def test_map_binds_a_scalar_for_its_body_only():
+    from matcalc.constructs.elementwise import ELEMENT
+    expr = parse("map(u -> 1 - tanh(u)^2, A*X) + u*u'").expr
+    E, outer = sorted(expr.args, key=lambda a: isinstance(a, ElementwiseApplyFunction))[::-1]
+    assert E == ElementwiseApplyFunction(Lambda(ELEMENT, 1 - tanh(ELEMENT) ** 2), A * X)
+    assert outer == MatrixSymbol("u", n, 1) * MatrixSymbol("u", n, 1).T
+    with pytest.raises(ShapeError, match="map\\(\\) needs a scalar body"):
+        parse("map(u -> u*X, Y)")
+    with pytest.raises(ParseError, match="cannot use the outer variable"):
+        parse("map(u -> tr(map(v -> v*u, X))*u, Y)")
+
+
+def test_functions_of_dimensions_and_dimensions_as_scalars():
+    from matcalc.constructs.commutation import CommutationMatrix
+    from matcalc.constructs.vec import Vec
+    assert parse("commutation(m, n)").expr == CommutationMatrix(m, n)
+    assert parse("I(m*n) + zeros(m*n, n*m)").expr == Identity(m * n)
+    assert parse("vec(X)").expr == Vec(X) and parse("vec(x)").expr == x
+    assert parse("tr(X)/n", shapes={"X": "n,n"}).expr == Trace(X) / n
+    assert parse("sign(lam)").expr == __import__("sympy").sign(lam)

@@ -19,8 +19,9 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
 from ..codegen.plan import StructuredFactor, formed_alone
-from ..registry import (CODEGEN, JACOBIAN_FACTOR, NUMPY, PAIRS, STRUCTURAL_FACTORS,
-                        STRUCTURED_FACTOR, TRANSPOSE, VEC, construct, numpycode_hook)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, JACOBIAN_FACTOR, LATEX,
+                        NUMPY, PAIRS, STRUCTURAL_FACTORS, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VEC,
+                        construct, numpycode_hook)
 from ..shapes import same_size
 from .kronecker import KroneckerFactor, is_kronecker_product
 from .vec import Vec, vec
@@ -39,7 +40,8 @@ class CommutationMatrix(MatrixExpr):
 
     Sizes may be symbolic. ``as_explicit()`` needs concrete sizes; ``doit()``
     turns ``K_{1,n}`` and ``K_{n,1}`` into ``I_n``; printing: ``K(m, n)`` (str),
-    ``K_{m,n}`` (LaTeX); NumPy code builds the permutation of ``eye(m n)``.
+    ``commutation(m, n)`` (the text language), ``K_{m,n}`` (LaTeX); NumPy code builds the
+    permutation of ``eye(m n)``.
     """
 
     is_commutative = False
@@ -92,10 +94,11 @@ class CommutationMatrix(MatrixExpr):
         return self
 
     def _sympystr(self, printer):
+        # SymPy's str: the short K(m, n); the text language spells it commutation(m, n)
         return f"K({printer._print(self.m)}, {printer._print(self.n)})"
 
-    def _latex(self, printer):
-        return "K_{%s,%s}" % (printer._print(self.m), printer._print(self.n))
+    def _latex(self, printer):   # sympy.latex prints the registered notation
+        return LATEX(self, printer)
 
 
 def commutation(m, n):
@@ -184,8 +187,29 @@ def transpose_commutation(K):
 
 # == printing ==
 
+@LATEX.register(CommutationMatrix)
+def latex_commutation(K, printer):
+    """``K_{m,n}``."""
+    return "K_{%s,%s}" % (printer._print(K.m), printer._print(K.n))
+
+
+@TEXT.register(CommutationMatrix)
+def text_commutation(K, printer):
+    """``commutation(m, n)``: K is a common name of a user's own matrix, so the language
+    spells the commutation matrix out (SymPy's ``str`` keeps the short ``K(m, n)``)."""
+    return printer.call(read_commutation.name, K.m, K.n)
+
+
+ATOMIC_LATEX.register(CommutationMatrix)(lambda K: True)
+ATOMIC_TEXT.register(CommutationMatrix)(lambda K: True)
+
 
 # == parsing ==
+
+@FUNCTIONS.define("commutation", args=2, dimensions=True)
+def read_commutation(call):
+    """commutation(m, n): K_{m,n}, with K vec(A) = vec(A^T) for A m x n."""
+    return commutation(*call.args)
 
 
 # == numeric ==

@@ -5,9 +5,10 @@
 """
 from sympy import Abs, Determinant, Inverse, MatMul, Mul, Transpose, log
 
-from ..registry import (CANONICAL, CODEGEN, CONDITION, DIFFERENTIAL, NUMPY, REWRITE, VALIDATE,
-                        construct)
+from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, LATEX,
+                        NUMPY, REWRITE, TEXT, VALIDATE, construct)
 from ..shapes import require_square
+from .functions import log_name
 from .inverse import inverse
 from .trace import trace
 
@@ -78,7 +79,40 @@ VALIDATE.register(Determinant)(require_square)
 # == printing ==
 
 
+@LATEX.register(Determinant)
+def latex_det(s, printer):
+    r"""``\det\left(M\right)``."""
+    return r"\det\left(%s\right)" % printer._print(s.arg)
+
+
+@LATEX.register(log, when=_is_logdet)
+def latex_logdet(s, printer, exp=None):
+    r"""``\log\det\left(M\right)``."""
+    return log_name(printer, exp) + printer._print(s.args[0])
+
+
+@TEXT.register(Determinant)
+def text_det(s, printer):
+    """``det(M)``."""
+    return printer.call(read_det.name, s.arg)
+
+
+ATOMIC_TEXT.register(Determinant)(lambda s: True)   # det(M) is a call
+
+
 # == parsing ==
+
+
+@FUNCTIONS.define("det")
+def read_det(call):
+    """det(M): the determinant of a square matrix."""
+    return Determinant(call.square_matrix(0))
+
+
+@FUNCTIONS.define("logdet")
+def read_logdet(call):
+    """logdet(M) = log(det(M))."""
+    return logdet(call.square_matrix(0))
 
 
 # == numeric ==

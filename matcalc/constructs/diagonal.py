@@ -12,8 +12,10 @@ from sympy.matrices.expressions.special import OneMatrix
 
 from ..algebra import flat_matmul, scaled, split_coeff, transpose_of
 from ..codegen.plan import StructuredFactor, formed_alone
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NEGATE, NUMPY, PAIRS,
-                        REWRITE, STRUCTURED_FACTOR, SUM_MERGES, TRANSPOSE, VEC, construct)
+from ..errors import ShapeError
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS,
+                        JACOBIAN_FACTOR, LATEX, NEGATE, NUMPY, PAIRS, REWRITE, STRUCTURED_FACTOR,
+                        SUM_MERGES, TEXT, TRANSPOSE, VEC, construct, sympy_notation)
 from ..simplify.rewrite import negated, tidied
 from .hadamard import collect_hadamard, hadamard_collected
 from .kronecker import kron
@@ -177,8 +179,72 @@ def transpose_diagonal(M):
 
 # == printing ==
 
+@LATEX.register(DiagMatrix)
+def latex_diag_matrix(M, printer):
+    r"""``\operatorname{diag}\left(v\right)``."""
+    return printer.operator("diag", M.args[0])
+
+
+@LATEX.register(DiagonalOf)
+def latex_diagonal_of(M, printer):
+    r"""``\operatorname{diag}\left(M\right)`` too, as the Cookbook and MATLAB write it: the
+    argument (vector or square matrix) tells which one is meant."""
+    return printer.operator("diag", M.arg)
+
+
+LATEX.register(DiagonalMatrix)(sympy_notation)   # M ∘ I as SymPy writes it
+
+
+ATOMIC_LATEX.register(DiagMatrix)(lambda M: True)
+ATOMIC_LATEX.register(DiagonalOf)(lambda M: True)
+
+
+@TEXT.register(DiagMatrix)
+def text_diag_matrix(M, printer):
+    """``diagm(v)``."""
+    return printer.call(read_diagm.name, M.args[0])
+
+
+@TEXT.register(DiagonalOf)
+def text_diagonal_of(M, printer):
+    """``diag(M)``."""
+    return printer.call(read_diag.name, M.args[0])
+
+
+TEXT.register(DiagonalMatrix)(sympy_notation)   # SymPy's DiagonalMatrix(M): not in the language
+
+
+ATOMIC_TEXT.register(DiagMatrix)(lambda M: True)   # diagm(v) is a call
+ATOMIC_TEXT.register(DiagonalOf)(lambda M: True)   # diag(M) is a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("diag")
+def read_diag(call):
+    """diag(v) of a vector: the diagonal matrix; diag(M) of a square matrix: its diagonal."""
+    v = call.matrix(0)
+    rows, cols = v.shape
+    if rows == 1 or cols == 1:
+        return diagm(v)
+    if rows == cols:
+        return diagvec(v)
+    raise ShapeError(f"diag() needs a vector or a square matrix, got {call.describe(0)}")
+
+
+@FUNCTIONS.define("diagm")
+def read_diagm(call):
+    """diagm(v): the diagonal matrix of a vector."""
+    v = call.matrix(0)
+    if 1 not in v.shape:
+        raise ShapeError(f"diagm() needs a vector, got {call.describe(0)}")
+    return diagm(v)
+
+
+@FUNCTIONS.define("diagonal")
+def read_diagonal(call):
+    """diagonal(M): the diagonal of a square matrix, as a column."""
+    return diagvec(call.square_matrix(0))
 
 
 # == numeric ==

@@ -8,7 +8,7 @@ from sympy import Basic, Expr, MatrixSymbol
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from ..registry import construct
+from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, LATEX, TEXT, construct
 
 __all__ = ["DifferentialSymbol", "Differential", "ScalarDifferential"]
 
@@ -31,8 +31,8 @@ class DifferentialSymbol(MatrixSymbol):
     def variable_name(self):
         return self.name[1:]
 
-    def _latex(self, printer):
-        return r"\mathrm{d}%s" % printer._print(MatrixSymbol(self.variable_name, *self.shape))
+    def _latex(self, printer):   # sympy.latex prints the registered notation
+        return LATEX(self, printer)
 
 
 class Differential(MatrixExpr):
@@ -49,11 +49,11 @@ class Differential(MatrixExpr):
     def shape(self):
         return self.arg.shape
 
-    def _sympystr(self, printer):
-        return f"d({printer._print(self.arg)})"
+    def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
+        return TEXT(self, printer)
 
     def _latex(self, printer):
-        return r"\mathrm{d}\left(%s\right)" % printer._print(self.arg)
+        return LATEX(self, printer)
 
 
 class ScalarDifferential(Expr):
@@ -68,11 +68,11 @@ class ScalarDifferential(Expr):
     def arg(self):
         return self.args[0]
 
-    def _sympystr(self, printer):
-        return f"d({printer._print(self.arg)})"
+    def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
+        return TEXT(self, printer)
 
     def _latex(self, printer):
-        return r"\mathrm{d}\left(%s\right)" % printer._print(self.arg)
+        return LATEX(self, printer)
 
 
 _NO_VALUE = "a differential has no numeric value"
@@ -87,6 +87,38 @@ construct(ScalarDifferential, "scalar", refuses={
 
 
 # == printing ==
+
+@LATEX.register(DifferentialSymbol)
+def latex_differential_symbol(dX, printer):
+    r"""``\mathrm{d}X``."""
+    return r"\mathrm{d}%s" % printer._print(MatrixSymbol(dX.variable_name, *dX.shape))
+
+
+@LATEX.register(Differential)
+def latex_differential(D, printer):
+    r"""``\mathrm{d}X`` of a symbol, ``\mathrm{d}\left(A X\right)``."""
+    if isinstance(D.arg, MatrixSymbol) and not isinstance(D.arg, DifferentialSymbol):
+        return r"\mathrm{d}%s" % printer._print(D.arg)
+    return r"\mathrm{d}\left(%s\right)" % printer._print(D.arg)
+
+
+@LATEX.register(ScalarDifferential)
+def latex_scalar_differential(D, printer):
+    r"""``\mathrm{d}t`` of a symbol, ``\mathrm{d}\left(\log\det\left(X\right)\right)``."""
+    if D.arg.is_Symbol:
+        return r"\mathrm{d}%s" % printer._print(D.arg)
+    return r"\mathrm{d}\left(%s\right)" % printer._print(D.arg)
+
+
+@TEXT.register(Differential)
+@TEXT.register(ScalarDifferential)
+def text_differential(D, printer):
+    """``d(U)``."""
+    return f"d({printer._print(D.arg)})"
+
+
+ATOMIC_LATEX.register(DifferentialSymbol)(lambda dX: False)   # \mathrm{d}X takes parentheses
+ATOMIC_TEXT.register(DifferentialSymbol)(lambda dX: False)    # (dX)'
 
 
 # == parsing ==

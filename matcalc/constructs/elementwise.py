@@ -5,13 +5,15 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
-from sympy import Derivative, Dummy, Lambda, Subs, Symbol, cancel, factor
+from sympy import Derivative, Dummy, Lambda, Mul, Pow, Subs, Symbol, cancel, exp, factor
+from sympy.core.function import FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import transpose_of
-from ..errors import UnsupportedError
-from ..registry import (CODEGEN, DIFFERENTIAL, NEGATE, NUMPY, REWRITE, SCALE, TIDY, TRANSPOSE,
-                        construct)
+from ..errors import ShapeError, UnsupportedError
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NEGATE,
+                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
 from .hadamard import hadamard
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -104,8 +106,157 @@ def transpose_elementwise(M):
 
 # == printing ==
 
+def function_body(M):
+    """(variable, body) of φ(U): the applied function's body in its own variable, or None."""
+    f = M.function
+    if isinstance(f, FunctionClass):
+        return ELEMENT, f(ELEMENT)
+    if isinstance(f, Lambda) and len(f.variables) == 1:
+        return f.variables[0], f.expr
+    return None
+
+
+def applied_function(M):
+    """``f`` when M is f(U) for a function f of one argument (body ``f(u)``), else None."""
+    found = function_body(M)
+    if found is None:
+        return None
+    var, body = found
+    return body.func if isinstance(body.func, FunctionClass) and body.args == (var,) else None
+
+
+class ElementwiseBody:
+    r"""The LaTeX of a body φ(u) printed over the matrix U: u -> U, products -> ``\circ``,
+    powers -> ``^{\circ k}``, ``\exp\left(U\right)`` (a printer context)."""
+
+    def __init__(self, variable, matrix):
+        self.variable, self.matrix = variable, matrix
+        self.bare = False     # the next U is a function's argument: no parentheses
+
+    def __call__(self, printer, expr, **kwargs):
+        var = self.variable
+        if expr == var:
+            return self.argument(printer)
+        if getattr(expr, "is_Function", False) and expr.args == (var,):
+            self.bare = True
+        if isinstance(expr, exp):
+            name = r"\exp" + ("" if kwargs.get("exp") is None else "^{%s}" % kwargs["exp"])
+            return name + r"\left(%s\right)" % printer._print(expr.args[0])
+        if isinstance(expr, Pow) and expr.base.has(var):
+            return self.power(printer, expr)
+        if isinstance(expr, Mul) and not expr.is_Matrix and expr.has(var):
+            return self.product(printer, expr)
+        return None
+
+    def argument(self, printer):
+        bare, self.bare = self.bare, False
+        with printer.context(None):           # U itself is not the body
+            tex = printer._print(self.matrix)
+        if bare or printer.is_atomic(self.matrix) and "^" not in tex:
+            return tex
+        return printer._add_parens(tex)
+
+    def power(self, printer, expr):
+        tex = printer._print(expr.base)
+        if expr.base.is_Add or expr.base.is_Mul or expr.base.is_Pow:
+            tex = printer._add_parens(tex)
+        return r"%s^{\circ %s}" % (tex, printer.exponent(expr.exp))
+
+    def product(self, printer, expr):
+        r"""The factors that hold u joined by ``\circ``: ``\sigma(U) \circ (1 - \sigma(U))``."""
+        coeff, factors = expr.as_independent(self.variable, as_Add=False)
+        tex = ""
+        if coeff.could_extract_minus_sign():
+            tex, coeff = "- ", -coeff
+        if coeff != 1:
+            tex += printer.parenthesize(coeff, PRECEDENCE["Mul"], strict=True) + " "
+        parts = []
+        for factor in sorted(Mul.make_args(factors), key=lambda f: f.is_Add):  # σ ∘ (1 - σ)
+            part = printer._print(factor)
+            if factor.is_Add or factor.is_Mul:
+                part = printer._add_parens(part)
+            parts.append(part)
+        return tex + r" \circ ".join(parts)
+
+
+@LATEX.register(ElementwiseApplyFunction)
+def latex_elementwise(M, printer):
+    r"""φ(U) as its body over U: ``\exp\left(X\right)``, ``\sigma\left(A X\right)``,
+    ``1 - \tanh\left(X\right)^{\circ 2}``, ``\left(A + X\right)^{\circ 2}``."""
+    found = function_body(M)
+    if found is None:
+        return printer.sympy_print(M)
+    var, body = found
+    placeholder = Dummy("elementwise")   # the body's own variable may occur in U
+    with printer.context(ElementwiseBody(placeholder, M.expr)):
+        return printer._print(body.xreplace({var: placeholder}))
+
+
+@ATOMIC_LATEX.register(ElementwiseApplyFunction)
+def latex_atomic_elementwise(M):
+    """f(U) for a plain function f prints as a call."""
+    return applied_function(M) is not None
+
+
+def _elementwise_precedence(M):
+    """An elementwise sum binds like a sum, so products and negations parenthesize it."""
+    body = getattr(M.function, "expr", None)
+    if body is not None and (body.is_Add or body.could_extract_minus_sign()):
+        return PRECEDENCE["Add"]
+    return PRECEDENCE["Atom"]
+
+
+PRECEDENCE_FUNCTIONS.setdefault("ElementwiseApplyFunction", _elementwise_precedence)
+
+#: names for the bound variable of ``map(u -> body, U)``, the first one free in the body
+_BOUND_NAMES = ("u", "v", "w", "t", "s", "r", "q")
+
+
+@TEXT.register(ElementwiseApplyFunction)
+def text_elementwise(M, printer):
+    """``f(U)`` for a function of one argument (``sigmoid(W*x)``, ``sqrt(X)``); any other
+    body as ``map(u -> body, U)`` (``map(u -> 1 - tanh(u)^2, A*X)``)."""
+    found = function_body(M)
+    if found is None:
+        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+    var, body = found
+    function = applied_function(M)
+    name = None if function is None else FUNCTIONS.spelling_of(function) or function.__name__
+    if name is None:
+        name = next((name for name, f in FUNCTIONS.scalar_functions().items()
+                     if body == f(var)), None)
+    if name is not None:
+        return "%s(%s)" % (name, printer.argument(M.expr))
+    taken = {s.name for s in body.free_symbols if s != var}
+    bound = next(n for n in _BOUND_NAMES + tuple(f"u{k}" for k in range(len(taken) + 1))
+                 if n not in taken)
+    with printer.context(lambda p, e, **kw: bound if e == var else None):
+        body_text = printer._print(body)
+    return "%s(%s -> %s, %s)" % (read_map.name, bound, body_text, printer.argument(M.expr))
+
+
+@ATOMIC_TEXT.register(ElementwiseApplyFunction)
+def text_atomic_elementwise(M):
+    """``f(U)`` and ``map(u -> body, U)`` are calls."""
+    return True
+
 
 # == parsing ==
+
+@FUNCTIONS.define("map", args=2, binds=True)
+def read_map(call):
+    """map(u -> body, U): the scalar function u -> body applied to every entry of U
+    (the body binds u, a scalar)."""
+    body, matrix = call.expr(0), call.expr(1)
+    if call.shape(0) is not None:
+        raise ShapeError(f"map() needs a scalar body, got {call.describe(0)}")
+    if call.shape(1) is None:
+        raise ShapeError(f"map() applies its function to a matrix, got the scalar "
+                         f"\"{call.snippet(1)}\"")
+    if any(call.bound in inner.free_symbols for inner in body.atoms(Lambda)):
+        # every elementwise function binds the one ELEMENT: an inner one would capture u
+        raise call.error("a map() inside a map() body cannot use the outer variable")
+    return elementwise(Lambda(call.bound, body), matrix)
 
 
 # == numeric ==

@@ -9,13 +9,16 @@ A function of a 1x1 matrix is the function of its scalar; a function of a whole 
 """
 from functools import reduce
 
-from sympy import Abs, Add, Derivative, Function, Max, Min, Subs, exp, sign
+from sympy import (Abs, Add, Derivative, Function, Max, Min, Subs, cos, cosh, exp, log, sign, sin,
+                   sinh, sqrt, tan, tanh)
 from sympy.core.function import AppliedUndef
 
 from ..algebra import is_matrix
 from ..errors import UnsupportedError
-from ..registry import CODEGEN, DIFFERENTIAL, NUMPY, construct, numpycode_hook
-from .scalars import as_scalar
+from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
+                        numpycode_hook, sympy_notation)
+from .elementwise import elementwise
+from .scalars import as_scalar, scalar
 
 __all__ = ["sigmoid"]
 
@@ -40,9 +43,8 @@ class sigmoid(Function):
     def _eval_is_real(self):
         return self.args[0].is_real
 
-    def _latex(self, printer, exp=None):
-        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
+    def _latex(self, printer, exp=None):   # for sympy.latex: the registered notation
+        return LATEX(self, printer, exp=exp)
 
 
 construct(Function, "scalar")
@@ -94,8 +96,74 @@ def d_function(s, d):
 
 # == printing ==
 
+# Functions printed \name\left(x\right) rather than SymPy's \name{\left(x \right)}.
+_PLAIN_FUNCTIONS = frozenset({"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh",
+                              "tanh", "coth", "arcsin", "arccos", "arctan"})
+
+
+@LATEX.register(Function)
+def latex_function(expr, printer, exp=None):
+    r"""``\tanh\left(x\right)`` (``\tanh^{2}\left(x\right)`` raised to a power); any other
+    function as SymPy prints it (``e^{x}``, ``\left|x\right|``)."""
+    func = expr.func.__name__
+    if (func in _PLAIN_FUNCTIONS and len(expr.args) == 1 and not isinstance(expr, AppliedUndef)
+            and not hasattr(type(printer), "_print_" + func)):
+        name = "\\" + func + ("" if exp is None else "^{%s}" % exp)
+        return name + r"\left(%s\right)" % printer._print(expr.args[0])
+    return printer.sympy_print(expr, exp=exp)
+
+
+def log_name(printer, exp=None):
+    r"""``\log`` (``\ln`` with ln_notation), ``\log^{2}`` raised to a power."""
+    name = r"\ln" if printer._settings["ln_notation"] else r"\log"
+    return name if exp is None else name + "^{%s}" % exp
+
+
+@LATEX.register(log)
+def latex_log(expr, printer, exp=None):
+    r"""``\log\left(x\right)``."""
+    return log_name(printer, exp) + r"\left(%s\right)" % printer._print(expr.args[0])
+
+
+@LATEX.register(sigmoid)
+def latex_sigmoid(expr, printer, exp=None):
+    r"""``\sigma\left(x\right)``, ``\sigma\left(x\right)^{2}``."""
+    tex = r"\sigma\left(%s\right)" % printer._print(expr.args[0])
+    return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+
+TEXT.register(Function)(sympy_notation)   # f(a, b): exp(x), sigmoid(x)
+
+
+@TEXT.register(Abs)
+def text_abs(expr, printer):
+    """|a| is ``abs(a)``."""
+    return printer.call(FUNCTIONS.spelling_of(Abs), expr.args[0])
+
 
 # == parsing ==
+
+#: The scalar functions of the language: of a scalar, the function; of a 1x1 matrix, the
+#: function of its scalar; of any other matrix, the function applied elementwise.
+SCALAR_FUNCTIONS = {"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tan": tan,
+                    "tanh": tanh, "sinh": sinh, "cosh": cosh, "abs": Abs, "sigmoid": sigmoid,
+                    "sign": sign}
+
+
+def _applied(function):
+    def read_function(call):
+        """f(s) of a scalar; f(scalar(M)) of a 1x1 M; f applied elementwise to a matrix."""
+        shape, arg = call.shape(0), call.expr(0)
+        if shape is None:
+            return function(arg)
+        if shape == (1, 1):
+            return function(scalar(arg))
+        return elementwise(function, arg)
+    return read_function
+
+
+for _name, _function in SCALAR_FUNCTIONS.items():
+    FUNCTIONS.define(_name, function=_function)(_applied(_function))
 
 
 # == numeric ==

@@ -10,11 +10,12 @@ from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, default_sort_key
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.special import OneMatrix
+from sympy.printing.precedence import PRECEDENCE
 
 from ..algebra import canonical_product, is_matrix, matadd, scaled, split_coeff, transpose_of
-from ..errors import UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, NUMPY, REWRITE, TRANSPOSE, VALIDATE, VEC,
-                        construct)
+from ..errors import ShapeError, UnsupportedError
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, REWRITE, TEXT,
+                        TRANSPOSE, VALIDATE, VEC, construct, sympy_notation)
 from ..shapes import require_equal_shapes
 from ..simplify.rewrite import absorbed, tidied
 from .vec import Vec, vec
@@ -195,7 +196,49 @@ VALIDATE.register(HadamardProduct)(require_equal_shapes)
 # == printing ==
 
 
+LATEX.register(HadamardProduct)(sympy_notation)   # A \circ \left(B + X\right)
+
+
+@LATEX.register(HadamardPower)
+def latex_hadamard_power(M, printer):
+    r"""``A^{\circ 2}``, ``\left(A B\right)^{\circ 1/2}``."""
+    return printer.power(M.base, r"\circ " + printer.exponent(M.exp))
+
+
+@TEXT.register(HadamardProduct)
+def text_hadamard(M, printer):
+    """``A .* B .* C``; a product, a sum or a Hadamard product factor in parentheses,
+    ``(X*C) .* B``, ``(A .* B) .* C`` (``.*`` binds like ``*``, left to right; the parser
+    keeps a parenthesized Hadamard product whole)."""
+    return " .* ".join(printer.parenthesize(a, PRECEDENCE["Mul"]) for a in M.args)
+
+
+@TEXT.register(HadamardPower)
+def text_hadamard_power(M, printer):
+    """``A.^2``, ``(A*B).^(1/2)``."""
+    exponent = printer._print(M.exp)
+    if not (M.exp.is_Integer or M.exp.is_Symbol):
+        exponent = f"({exponent})"
+    return f"{printer.postfix_base(M.base)}.^{exponent}"
+
+
 # == parsing ==
+
+
+@FUNCTIONS.define("hadamard", args=(2, None))
+def read_hadamard(call):
+    """hadamard(A, B, ...): the Hadamard product of matrices of equal shapes."""
+    factors = [call.matrix(i) for i in range(len(call.args))]
+    for i in range(1, len(factors)):
+        if call.shape(i) != call.shape(0):
+            raise ShapeError(f"hadamard() needs operands of equal shapes, got "
+                             f"{call.describe(0)} and {call.describe(i)}")
+    return hadamard(*factors)
+
+
+def hadamard_power(M, p):
+    """M^{∘p}: every entry of M raised to p (``A .^ p``)."""
+    return HadamardPower(M, p)
 
 
 # == numeric ==

@@ -9,12 +9,13 @@
 """
 from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, Mul, S
 from sympy.matrices.expressions.special import ZeroMatrix
+from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import canonical_product, is_matrix, matmul, transpose_of
 from ..codegen.plan import Computed, StructuredFactor
 from ..errors import UnsupportedError
-from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, NUMPY, PRODUCT_FACTORS, REWRITE,
-                        STRUCTURED_FACTOR, TRANSPOSE, VALIDATE, construct)
+from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, PRODUCT_FACTORS,
+                        REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
 from .scalars import scalar
 
@@ -125,8 +126,86 @@ VALIDATE.register(MatPow)(require_square)
 
 # == printing ==
 
+def _is_transposed_inverse(M):
+    """(U^{-1})^T of a U that is not itself a transpose."""
+    return isinstance(M.arg, MatPow) and M.arg.exp == -1 and not isinstance(M.arg.base, Transpose)
+
+
+@LATEX.register(Transpose, when=_is_transposed_inverse)
+def latex_inverse_transpose(M, printer):
+    """(U^{-1})^T = ``U^{-T}``, as the Cookbook writes it."""
+    return printer.power(M.arg.base, "-T")
+
+
+@LATEX.register(MatPow)
+def latex_matpow(M, printer):
+    """``X^{k}``, ``X^{-1}``; ``X^{-T}`` for (X^T)^{-1}; ``X^{-2}`` for (X^{-1})^2."""
+    base, e = M.base, M.exp
+    if e == -1 and isinstance(base, Transpose):
+        return printer.power(base.arg, "-T")
+    if isinstance(base, MatPow) and base.exp == -1 and e.is_Integer and e > 0:
+        return printer.power(base.base, "-%s" % printer._print(e))
+    return printer.power(base, printer.exponent(e))
+
+
+def _inverse_text(U, printer):
+    """U^-1, or U^-T when U is a transpose."""
+    if isinstance(U, Transpose):
+        return printer.postfix_base(U.arg) + INVERSE_TRANSPOSE
+    return printer.postfix_base(U) + "^-1"
+
+
+@TEXT.register(Transpose, when=lambda M: type(M.arg) is Inverse)
+def text_inverse_transpose(M, printer):
+    """(U^{-1})^T is ``U^-T``."""
+    return printer.postfix_base(M.arg.arg) + INVERSE_TRANSPOSE
+
+
+@TEXT.register(Transpose, when=lambda M: type(M.arg) is MatPow)
+def text_transposed_power(M, printer):
+    """(U^k)^T is ``(U^k)'``."""
+    return f"({printer._print(M.arg)})'"
+
+
+@TEXT.register(Inverse)
+def text_inverse(M, printer):
+    """``X^-1``, ``(A*B)^-1``, ``X^-T``."""
+    return _inverse_text(M.arg, printer)
+
+
+@TEXT.register(MatPow)
+def text_matpow(M, printer):
+    """``X^2``, ``X'^2``, ``(A*B)^-2``."""
+    base, e = M.args
+    if e == -1:
+        return _inverse_text(base, printer)
+    if isinstance(base, Transpose) and printer.is_atomic(base.arg):
+        base_text = printer._print(base)
+    else:
+        base_text = printer.postfix_base(base)
+    return f"{base_text}^{printer._print(e)}"
+
 
 # == parsing ==
+
+#: the postfix spelling of the inverse transpose, ``X^-T`` (the parser reads it too)
+INVERSE_TRANSPOSE = "^-T"
+
+
+@FUNCTIONS.define("inv")
+def read_inverse(call):
+    """inv(M): the inverse of a square matrix."""
+    return inverse(call.square_matrix(0))
+
+
+def matrix_power(M, k):
+    """M^k for a square M and an integer k: ``X^-1`` is ``Inverse(X)``, ``X^0`` is I."""
+    return MatPow(M, k).doit(deep=False)
+
+
+def inverse_transpose(M):
+    """M^{-T} = (M^{-1})^T with the transpose pushed in: ``Inverse(M^T)``."""
+    return transpose_of(inverse(M))
 
 
 # == numeric ==

@@ -14,9 +14,9 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 from ..algebra import flat_matmul, matadd, scaled, split_coeff, transpose_of
 from ..codegen.plan import StructuredFactor, formed_alone
 from ..errors import UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NUMPY, PAIRS,
-                        STRUCTURAL_FACTORS, STRUCTURED_FACTOR, SUM_MERGES, TRANSPOSE, construct,
-                        describe)
+from ..registry import (ATOMIC_TEXT, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, JACOBIAN_FACTOR,
+                        LATEX, NUMPY, PAIRS, STRUCTURAL_FACTORS, STRUCTURED_FACTOR, SUM_MERGES,
+                        TEXT, TRANSPOSE, construct, describe, sympy_notation)
 from ..shapes import same_size
 from .scalars import scalar
 from .trace import trace
@@ -182,8 +182,24 @@ def transpose_kronecker(M):
 
 # == printing ==
 
+LATEX.register(KroneckerProduct)(sympy_notation)   # B^{T} \otimes A
+
+
+@TEXT.register(KroneckerProduct)
+def text_kronecker(M, printer):
+    """``kron(A, B)``."""
+    return printer.call(read_kron.name, *M.args)
+
+
+ATOMIC_TEXT.register(KroneckerProduct)(lambda M: True)   # kron(A, B) is a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("kron", args=(2, None))
+def read_kron(call):
+    """kron(A, B, ...): the Kronecker product."""
+    return kron(*[call.matrix(i) for i in range(len(call.args))])
 
 
 # == numeric ==

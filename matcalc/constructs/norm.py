@@ -7,7 +7,8 @@ from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
-from ..registry import CODEGEN, DIFFERENTIAL, NUMPY, construct, numpycode_hook
+from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
+                        numpycode_hook)
 from .trace import trace
 
 __all__ = ["Norm", "norm"]
@@ -43,12 +44,11 @@ class Norm(Expr):
     def _eval_is_zero(self):
         return None
 
-    def _sympystr(self, printer):
-        return f"norm({printer._print(self.arg)})"
+    def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
+        return TEXT(self, printer)
 
     def _latex(self, printer):
-        sub = "2" if self.is_vector_norm else "F"
-        return r"\left\|%s\right\|_{%s}" % (printer._print(self.arg), sub)
+        return LATEX(self, printer)
 
 
 def norm(E):
@@ -77,8 +77,25 @@ def d_norm(s, d):
 
 # == printing ==
 
+@LATEX.register(Norm)
+def latex_norm(s, printer):
+    r"""``\left\|E\right\|_{F}`` of a matrix, ``\left\|x\right\|_{2}`` of a vector."""
+    sub = "2" if s.is_vector_norm else "F"
+    return r"\left\|%s\right\|_{%s}" % (printer._print(s.arg), sub)
+
+
+@TEXT.register(Norm)
+def text_norm(s, printer):
+    """``norm(E)``."""
+    return "%s(%s)" % (read_norm.name, printer._print(s.arg))
+
 
 # == parsing ==
+
+@FUNCTIONS.define("norm")
+def read_norm(call):
+    """norm(E): the Frobenius norm of a matrix, the 2-norm of a vector."""
+    return norm(call.matrix(0))
 
 
 # == numeric ==

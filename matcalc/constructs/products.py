@@ -5,17 +5,19 @@
     vec(c A L B) = c (B^T ⊗ A) vec(L)        vec(s M) = vec(M) vec(G)^T vec(dX)  (s = <G, dX>)
     (c A B)^T = c B^T A^T                    (A + B)^T = A^T + B^T
 """
-from sympy import Identity, MatAdd, MatMul
+from sympy import Identity, MatAdd, MatMul, Mul
 from sympy.matrices.expressions.special import ZeroMatrix
+from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 
 from ..algebra import (canonical_product, flat_matmul, is_matrix, matadd, matmul, product, scaled,
                        split_coeff, transpose_of)
 from ..errors import ShapeError
-from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NUMPY, REWRITE,
-                        TRANSPOSE, VALIDATE, VEC, construct)
+from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
+                        REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC, construct)
 from ..shapes import require_equal_shapes, same_size, shape_text
 from ..simplify.rewrite import negated
 from .kronecker import kron
+from .scalars import is_compound_scalar
 from .trace import trace
 from .vec import vec
 
@@ -172,6 +174,69 @@ def validate_product(node):
 
 
 # == printing ==
+
+@LATEX.register(MatMul)
+def latex_matmul(expr, printer):
+    r"""c A B -> ``c A B``; ``- 2 A``; a sum factor in parentheses: ``A \left(B + C\right)``."""
+    coeff, matrices = expr.as_coeff_matrices()
+    tex = ""
+    if coeff.could_extract_minus_sign():
+        tex, coeff = "- ", -coeff
+    if coeff != 1:
+        if (is_compound_scalar(coeff)
+                or printer._needs_mul_brackets(coeff, first=True, last=not matrices)):
+            tex += printer._add_parens(printer._print(coeff))
+        else:
+            with printer.before_matrix():
+                tex += printer._print(coeff)
+        if matrices:
+            tex += " "
+    level = PRECEDENCE["Mul"]
+    return tex + " ".join(printer._add_parens(printer._print(M))
+                          if precedence_traditional(M) <= level else printer._print(M)
+                          for M in matrices)
+
+
+@LATEX.register(MatAdd)
+def latex_matadd(expr, printer):
+    """A + B - C, a positive term first."""
+    return printer.signed_sum(expr)
+
+
+@TEXT.register(MatMul)
+def text_matmul(expr, printer):
+    """c*A*B: numbers first (``-2*A*B``, ``(1/2)*A``), then the other factors."""
+    factors = []
+    for arg in expr.args:
+        scalar_product = isinstance(arg, Mul) and not is_matrix(arg)
+        factors.extend(Mul.make_args(arg) if scalar_product else [arg])
+    coeff = Mul(*[f for f in factors if f.is_number])
+    rest = [f for f in factors if not f.is_number]
+    sign = ""
+    if coeff.is_extended_negative:
+        sign, coeff = "-", -coeff
+    parts = [] if coeff == 1 else [printer._print(coeff) if coeff.is_Integer
+                                   else f"({printer._print(coeff)})"]
+    parts += [printer.parenthesize(f, PRECEDENCE["Mul"]) for f in rest]
+    return sign + "*".join(parts)
+
+
+@TEXT.register(MatAdd)
+def text_matadd(expr, printer):
+    """A + B - C: the positive terms first, then the negative ones after ``-``."""
+    terms = [t for t in expr.args if not printer.is_negative(t)] + \
+            [t for t in expr.args if printer.is_negative(t)]
+    text = ""
+    for k, term in enumerate(terms):
+        if printer.is_negative(term):
+            negated = printer.negative(term)
+            body = printer._print(negated)
+            if isinstance(negated, MatAdd):   # (twice: as the printer always did)
+                body = f"(({body}))"
+            text += ("-" if k == 0 else " - ") + body
+        else:
+            text += ("" if k == 0 else " + ") + printer._print(term)
+    return text
 
 
 # == parsing ==

@@ -6,16 +6,18 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Add, Basic, Identity, Integer, Mul, Pow, S, log
+from sympy import Add, Basic, Identity, Integer, MatrixSymbol, Mul, Pow, S, log
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy.printing.precedence import PRECEDENCE
 from sympy.tensor.indexed import Indexed
 
 from ..algebra import scaled
-from ..errors import UnsupportedError
-from ..registry import CODEGEN, COTANGENT, DIFFERENTIAL, NUMPY, construct, describe
+from ..errors import ShapeError, UnsupportedError
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
+                        describe, sympy_notation)
 
 __all__ = ["ScalarElement", "scalar", "as_scalar"]
 
@@ -152,8 +154,75 @@ def cotangent_element(s, c, walk):
 
 # == printing ==
 
+def is_scalar_of_1x1(expr):
+    """Is ``expr`` the entry (0, 0) of a 1x1 matrix, ``scalar(M)``?"""
+    return (isinstance(expr, MatrixElement) and expr.parent.shape == (1, 1)
+            and expr.i == 0 and expr.j == 0)
+
+
+def is_compound_scalar(expr):
+    """A 1x1 matrix expression read as a scalar, e.g. ``x^{T} A x`` (not a 1x1 symbol):
+    it takes parentheses among other factors."""
+    return is_scalar_of_1x1(expr) and not isinstance(expr.parent, MatrixSymbol)
+
+
+@LATEX.register(Mul)
+def latex_mul(expr, printer, **kwargs):
+    """SymPy's product, a compound scalar among other factors in parentheses:
+    ``\\left(x^{T} x\\right) \\left(x^{T} A x\\right)``."""
+    return printer.scalar_product(expr)
+
+
+@LATEX.register(Add)
+def latex_add(expr, printer, order=None):
+    """a + b - c, a positive term first: ``1 - \\operatorname{tr}\\left(X\\right)``."""
+    return printer.signed_sum(expr, order=order)
+
+
+LATEX.register(Pow)(sympy_notation)   # x^{2}, \frac{1}{x}, \sqrt{x}
+
+
+@LATEX.register(MatrixElement)
+def latex_element(expr, printer):
+    """``scalar(M)`` prints as M itself: ``x^{T} A x``."""
+    if is_scalar_of_1x1(expr):
+        return printer._print(expr.parent)
+    return printer.sympy_print(expr)
+
+
+TEXT.register(Add)(sympy_notation)   # a + b: SymPy's spelling is the language's
+TEXT.register(Mul)(sympy_notation)   # 2*a*b, a/b
+
+
+@TEXT.register(Pow)
+def text_pow(expr, printer):
+    """``a^p``; an integer power of a 1x1 product is ``scalar(x'*A*x)^2`` (the language
+    reads ``(x'*A*x)^2`` as a matrix power)."""
+    base, p = expr.args
+    if is_compound_scalar(base) and p.is_Integer and p != -1:
+        return "%s**%s" % (printer.call(read_scalar.name, base.parent),
+                           printer.parenthesize(p, PRECEDENCE["Pow"]))
+    return printer.sympy_print(expr)
+
+
+@TEXT.register(MatrixElement)
+def text_element(expr, printer):
+    """``scalar(M)`` of a 1x1 M prints as M, in parentheses unless atomic: ``(x'*A*x)``."""
+    parent = expr.parent
+    if getattr(parent, "shape", None) == (1, 1):
+        text = printer._print(parent)
+        return text if printer.is_atomic(parent) else f"({text})"
+    return printer.sympy_print(expr)
+
 
 # == parsing ==
+
+@FUNCTIONS.define("scalar")
+def read_scalar(call):
+    """scalar(M): the 1x1 expression M as a scalar."""
+    if call.shape(0) not in (None, (1, 1)):
+        raise ShapeError(f"scalar() needs a 1x1 expression, got {call.describe(0)}")
+    return scalar(call.expr(0))
 
 
 # == numeric ==

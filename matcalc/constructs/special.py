@@ -9,7 +9,8 @@ from sympy import Identity, MatrixSymbol
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-from ..registry import APPLY, CODEGEN, NUMPY, PRODUCT_FACTORS, TRANSPOSE, construct
+from ..registry import (APPLY, ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, LATEX, NUMPY,
+                        PRODUCT_FACTORS, TEXT, TRANSPOSE, construct, sympy_notation)
 
 construct(MatrixSymbol, "matrix", leaf=True)
 construct(Identity, "matrix", leaf=True)
@@ -46,8 +47,86 @@ def transpose_ones(M):
 
 # == printing ==
 
+LATEX.register(MatrixSymbol)(sympy_notation)   # X (with SymPy's mat_symbol_style)
+
+
+@LATEX.register(Identity)
+def latex_identity(M, printer):
+    """``I_{n}``."""
+    return "I_{%s}" % printer._print(M.rows)
+
+
+@LATEX.register(ZeroMatrix)
+def latex_zero(M, printer):
+    """``0``: a zero is nearly always a whole result."""
+    return "0"
+
+
+@LATEX.register(OneMatrix)
+def latex_ones(M, printer):
+    r"""``\mathbf{1}_{n}`` (n x 1), ``\mathbf{1}_{n}^{T}`` (1 x n), ``\mathbf{1}_{m \times n}``."""
+    rows, cols = M.shape
+    if cols == 1 and rows != 1:
+        return r"\mathbf{1}_{%s}" % printer._print(rows)
+    if rows == 1 and cols != 1:
+        return r"\mathbf{1}_{%s}^{T}" % printer._print(cols)
+    return r"\mathbf{1}_{%s \times %s}" % (printer._print(rows), printer._print(cols))
+
+
+ATOMIC_LATEX.register(MatrixSymbol)(lambda M: True)
+ATOMIC_LATEX.register(Identity)(lambda M: True)
+ATOMIC_LATEX.register(ZeroMatrix)(lambda M: True)
+
+
+@ATOMIC_LATEX.register(OneMatrix)
+def latex_atomic_ones(M):
+    """``\\mathbf{1}_{n}`` is one token; the row ``\\mathbf{1}_{n}^{T}`` is not."""
+    return M.shape[0] != 1 or M.shape[1] == 1
+
+
+TEXT.register(MatrixSymbol)(sympy_notation)   # X: its name
+
+
+@TEXT.register(Identity)
+def text_identity(M, printer):
+    """``I(n)``: the size is part of the text, so that it reads back."""
+    return printer.call(read_identity.name, M.rows)
+
+
+@TEXT.register(ZeroMatrix)
+def text_zero(M, printer):
+    """``zeros(m, n)``."""
+    return printer.call(read_zeros.name, *M.shape)
+
+
+@TEXT.register(OneMatrix)
+def text_ones(M, printer):
+    """``ones(m, n)``."""
+    return printer.call(read_ones.name, *M.shape)
+
+
+for _leaf in (MatrixSymbol, Identity, ZeroMatrix, OneMatrix):
+    ATOMIC_TEXT.register(_leaf)(lambda M: True)   # a name or a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("I", "eye", dimensions=True)
+def read_identity(call):
+    """I(n), eye(n): the n x n identity."""
+    return Identity(call.args[0])
+
+
+@FUNCTIONS.define("zeros", args=(1, 2), dimensions=True)
+def read_zeros(call):
+    """zeros(m, n): the m x n zero matrix (zeros(n): n x n)."""
+    return ZeroMatrix(call.args[0], call.args[-1])
+
+
+@FUNCTIONS.define("ones", args=(1, 2), dimensions=True)
+def read_ones(call):
+    """ones(m, n): the m x n matrix of ones (ones(n): n x n)."""
+    return OneMatrix(call.args[0], call.args[-1])
 
 
 # == numeric ==

@@ -6,8 +6,8 @@
 from sympy import Add, Identity, MatAdd, MatMul, Trace, Transpose
 
 from ..algebra import scaled
-from ..registry import (CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, NUMPY, REWRITE, VALIDATE,
-                        construct)
+from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX,
+                        NUMPY, REWRITE, TEXT, VALIDATE, construct)
 from ..shapes import require_square
 
 __all__ = ["trace"]
@@ -70,7 +70,28 @@ VALIDATE.register(Trace)(require_square)
 # == printing ==
 
 
+@LATEX.register(Trace)
+def latex_trace(s, printer):
+    r"""``\operatorname{tr}\left(M\right)``."""
+    return printer.operator("tr", s.arg)
+
+
+@TEXT.register(Trace)
+def text_trace(s, printer):
+    """``tr(M)``."""
+    return printer.call(read_trace.name, s.arg)
+
+
+ATOMIC_TEXT.register(Trace)(lambda s: True)   # tr(M) is a call
+
+
 # == parsing ==
+
+
+@FUNCTIONS.define("tr", "trace")
+def read_trace(call):
+    """tr(M), trace(M): the trace of a square matrix."""
+    return trace(call.square_matrix(0))
 
 
 # == numeric ==

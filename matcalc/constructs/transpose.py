@@ -9,8 +9,9 @@ from sympy import MatAdd, MatMul, S
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import transpose_of
-from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NUMPY,
-                        PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TRANSPOSE, VEC, construct)
+from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
+                        PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VEC,
+                        construct)
 from .commutation import commutation
 from .vec import Vec
 
@@ -70,6 +71,17 @@ def transpose_transpose(M):
 
 
 # == printing ==
+
+@LATEX.register(Transpose)
+def latex_transpose(M, printer):
+    """``X^{T}``, ``\\left(A B\\right)^{T}``."""
+    return printer.power(M.arg, "T")
+
+
+@TEXT.register(Transpose)
+def text_transpose(M, printer):
+    """``X'``, ``(A*B)'``."""
+    return printer.postfix_base(M.arg) + "'"
 
 
 # == parsing ==

@@ -12,8 +12,8 @@ from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.matrices.matrixbase import MatrixBase
 
 from ..algebra import flat_matmul, product, scaled, split_coeff, transpose_of
-from ..registry import (CODEGEN, JACOBIAN_FACTOR, NUMPY, STRUCTURAL_FACTORS, construct,
-                        numpycode_hook)
+from ..registry import (ATOMIC_TEXT, CODEGEN, FUNCTIONS, JACOBIAN_FACTOR, LATEX, NUMPY,
+                        STRUCTURAL_FACTORS, TEXT, construct, numpycode_hook)
 
 __all__ = ["Vec", "vec"]
 
@@ -54,11 +54,11 @@ class Vec(MatrixExpr):
             return ImmutableDenseMatrix([arg[i, j] for j in range(cols) for i in range(rows)])
         return vec(arg)
 
-    def _sympystr(self, printer):
-        return f"vec({printer._print(self.arg)})"
+    def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
+        return TEXT(self, printer)
 
     def _latex(self, printer):
-        return r"\operatorname{vec}\left(%s\right)" % printer._print(self.arg)
+        return LATEX(self, printer)
 
 
 def vec(M):
@@ -111,8 +111,27 @@ def canonical_vec(F, form):
 
 # == printing ==
 
+@LATEX.register(Vec)
+def latex_vec(V, printer):
+    r"""``\operatorname{vec}\left(M\right)``."""
+    return r"\operatorname{vec}\left(%s\right)" % printer._print(V.arg)
+
+
+@TEXT.register(Vec)
+def text_vec(V, printer):
+    """``vec(M)``."""
+    return "%s(%s)" % (read_vec.name, printer._print(V.arg))
+
+
+ATOMIC_TEXT.register(Vec)(lambda V: True)   # vec(M) is a call
+
 
 # == parsing ==
+
+@FUNCTIONS.define("vec")
+def read_vec(call):
+    """vec(M): the columns of M stacked (a column stays itself, a row becomes a column)."""
+    return vec(call.matrix(0))
 
 
 # == numeric ==

@@ -1,7 +1,7 @@
 r"""Results in IPython/Jupyter rendered with matcalc's LaTeX; check reports as small tables.
 
-    >>> import matcalc.display
-    >>> matcalc.display.init_printing()     # in a notebook: results now show as X^{-T}
+    >>> import matcalc
+    >>> matcalc.init_printing()             # in a notebook: results now show as X^{-T}
 
 ``init_printing`` registers formatters with IPython's display system:
 
@@ -14,7 +14,9 @@ lists, tuples, dicts of them               ``text/latex``: ``\left[ A, \  B\righ
 =========================================  =======================================
 
 A ``Derivation`` shows itself (``Derivation._repr_latex_``, an ``aligned`` block).
-Outside IPython nothing is registered.
+Outside IPython nothing is registered.  ``CheckReport`` (the numeric oracle, which needs
+NumPy) is imported only when the formatters are registered, so ``import matcalc`` loads
+no NumPy.
 """
 import math
 
@@ -22,7 +24,6 @@ from sympy import Basic
 from sympy.matrices import MatrixBase
 
 from .latex import latex
-from .numeric import CheckReport
 
 __all__ = ["init_printing", "report_latex", "report_html", "latex_repr"]
 
@@ -31,33 +32,30 @@ __all__ = ["init_printing", "report_latex", "report_html", "latex_repr"]
 # check reports
 # --------------------------------------------------------------------------
 
-def _error_latex(value):
-    r"""``3.2 \times 10^{-10}``; ``0``; ``\infty``."""
+def _scientific(value, infinity, power, times):
+    """``value`` as mantissa x 10^exponent in a markup: ``power % k`` writes 10^k,
+    ``times % (mantissa, k)`` the product; 0 and infinity as they are."""
     if value == 0:
         return "0"
     if not math.isfinite(value):
-        return r"\infty"
+        return infinity
     mantissa, exponent = ("%.2e" % value).split("e")
     exponent = int(exponent)
     if exponent == 0:
         return mantissa
     if mantissa == "1.00":
-        return "10^{%d}" % exponent
-    return r"%s \times 10^{%d}" % (mantissa, exponent)
+        return power % exponent
+    return times % (mantissa, exponent)
+
+
+def _error_latex(value):
+    r"""``3.2 \times 10^{-10}``; ``0``; ``\infty``."""
+    return _scientific(value, r"\infty", "10^{%d}", r"%s \times 10^{%d}")
 
 
 def _error_html(value):
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):
-        return "&infin;"
-    mantissa, exponent = ("%.2e" % value).split("e")
-    exponent = int(exponent)
-    if exponent == 0:
-        return mantissa
-    if mantissa == "1.00":
-        return "10<sup>%d</sup>" % exponent
-    return "%s&times;10<sup>%d</sup>" % (mantissa, exponent)
+    """``3.2&times;10<sup>-10</sup>``; ``0``; ``&infin;``."""
+    return _scientific(value, "&infin;", "10<sup>%d</sup>", "%s&times;10<sup>%d</sup>")
 
 
 def _report_rows(report):
@@ -188,6 +186,7 @@ def init_printing(ip=None):
         ip = get_ipython()
         if ip is None:
             return
+    from ..numeric import CheckReport
     formatters = ip.display_formatter.formatters
     latex_formatter = formatters["text/latex"]
     for cls in (Basic, MatrixBase, list, tuple, dict):
