@@ -468,7 +468,7 @@ def _variable(parsed, name, text):
 
 
 def _numeric_check(args, f, X, result, layout, structure):
-    from .verify import check_for
+    from .catalogue import check_for
     kind = {"grad": "gradient"}.get(args.kind, args.kind)
     if kind == "jacobian" and layout == "denominator":
         from .algebra import transpose_of
@@ -515,7 +515,7 @@ def _progress_enabled(args, err):
 
 
 def _verify_command(args, out, err):
-    from .verify import verify_catalogue
+    from .catalogue import verify_catalogue
     handle = _open_output(args.json) if args.json and args.json != "-" else None
     try:
         progress = _Progress(err, _progress_enabled(args, err))
@@ -579,7 +579,7 @@ def _latex_command(args, out, err):
         err.write(f"{PROG}: warning: {str(error).splitlines()[0]}\n")
     results = None
     if args.verify:
-        from .verify import verify_identity
+        from .catalogue import verify_identity
         progress = _Progress(err, _progress_enabled(args, err))
         results = {}
         for k, identity in enumerate(identities):

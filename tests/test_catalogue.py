@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from matcalc.catalogue import (EXPECTED_OUTCOME, catalogue_document, expand_where,
-                               load_catalogue)
+from matcalc.catalogue import (EXPECTED_OUTCOME, catalogue_document, expand_where, load_catalogue,
+                               verify_catalogue, verify_identity)
 from matcalc.errors import CatalogueError
-from matcalc.verify import verify_catalogue, verify_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "identities"

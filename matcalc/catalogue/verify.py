@@ -17,7 +17,7 @@ unsupported   the entry is marked unsupported (matcalc may confirm it by
               raising ``UnsupportedError``)
 fail          anything else: an unexpected failure, or an erratum whose printed
               result passes (the erratum claim is wrong)
-error         a malformed entry (see ``matcalc.catalogue``)
+error         a malformed entry (see ``matcalc.catalogue.load``)
 ============  ==============================================================
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ from pathlib import Path
 from sympy import Identity as IdentityMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from .catalogue import load_catalogue
-from .errors import CatalogueError, ShapeError, UnsupportedError
+from ..errors import CatalogueError, ShapeError, UnsupportedError
+from .load import load_catalogue
 
 __all__ = ["Verification", "CatalogueReport", "verify_identity", "verify_catalogue",
            "derive_for", "check_for", "OUTCOMES", "DEFAULT_TIMEOUT"]
@@ -138,16 +138,16 @@ class CatalogueReport:
 def derive_for(kind, f, X, layout="denominator", structure=None):
     """matcalc's derivative of ``f`` w.r.t. ``X`` for ``kind`` (gradient/jacobian/hessian)."""
     if kind == "gradient":
-        from .gradient import grad
+        from ..gradient import grad
         return grad(f, X, layout=layout, structure=structure)
-    from .jacobian import hessian, jacobian
+    from ..jacobian import hessian, jacobian
     return jacobian(f, X) if kind == "jacobian" else hessian(f, X)
 
 
 def check_for(kind, f, X, claim, layout="denominator", structure=None, points=3, seed=0,
               rtol=1e-6):
     """The numeric oracle's report on ``claim`` as the ``kind`` derivative of ``f``."""
-    from . import numeric
+    from .. import numeric
     if kind == "gradient":
         return numeric.check(f, X, claim, points=points, seed=seed, rtol=rtol,
                              structure=structure, layout=layout)
@@ -166,7 +166,7 @@ def _conform(claim, like):
 
 
 def _equal(derived, stated):
-    from .simplify import equal_forms
+    from ..simplify import equal_forms
     try:
         return bool(equal_forms(derived, _conform(stated, derived)))
     except Exception:  # an undecidable comparison is "not proven", never a crash
