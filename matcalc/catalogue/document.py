@@ -1,10 +1,33 @@
 """The catalogue as a LaTeX document (pdflatex): grouped by section, each identity with its
-source, assumptions, the derivative as an equation and its verification status."""
+source, assumptions, the derivative as an equation and its verification status.
+
+Text from a catalogue file (ids, sources, titles, sections, notes, reasons, structure
+names, messages) reaches the document only through ``document_text``, which escapes every
+TeX special character -- ``$...$`` included: a note's ``$\\input{/etc/hostname}$`` would
+otherwise read the file when the document is compiled. Formulas in the document are
+matcalc's own LaTeX of parsed expressions.
+"""
 from __future__ import annotations
 
-from ..errors import CatalogueError, ParseError, ShapeError
+import re
 
-__all__ = ["catalogue_document", "display_forms"]
+from ..errors import CatalogueError, ParseError, ShapeError
+from .entry import NAME_PATTERN
+
+__all__ = ["catalogue_document", "display_forms", "document_text"]
+
+# control characters (newlines included): a blank line inside \section{...} breaks the
+# document, and TeX refuses most of the others
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def document_text(text):
+    r"""``text`` for LaTeX text mode, every special character escaped (``\ { } $ & % # _ ^
+    ~ < > |``), so that no text of a catalogue is ever read as TeX; control characters
+    (newlines included) become spaces."""
+    from ..latex import escape_text
+    # escape_text keeps $...$ as math unless the dollar is written \$
+    return escape_text(_CONTROL.sub(" ", str(text)).replace("$", r"\$"))
 
 _STATUS_WORDS = {"pass": "verified", "erratum": "erratum confirmed", "unsupported": "unsupported",
                  "fail": "FAILED", "error": "malformed"}
@@ -82,19 +105,24 @@ _ONE_LINE = 200
 
 
 def _texttt(text):
-    from ..latex import escape_text
-    return r"\texttt{%s}" % escape_text(text.replace("$", r"\$"))
+    return r"\texttt{%s}" % document_text(text)
+
+
+def _symbol_tex(name):
+    """A declared name as math (names are identifiers; anything else is shown as text)."""
+    from sympy import Symbol
+    from ..latex import latex
+    return latex(Symbol(name)) if NAME_PATTERN.fullmatch(name) else r"\text{%s}" % _texttt(name)
 
 
 def _identity_tex(identity, result):
-    from sympy import Symbol
-    from ..latex import escape_text, latex
-    lines = [r"\paragraph{%s} %s." % (escape_text(identity.id), escape_text(identity.source))]
+    from ..latex import latex
+    lines = [r"\paragraph{%s} %s." % (document_text(identity.id), document_text(identity.source))]
     facts = []
     for name, spec in identity.shapes.items():
-        facts.append(f"${latex(Symbol(name))} \\in \\mathbb{{R}}^{{{_shape_tex(spec)}}}$")
+        facts.append(f"${_symbol_tex(name)} \\in \\mathbb{{R}}^{{{_shape_tex(spec)}}}$")
     for name, structure in identity.assumptions.items():
-        facts.append(f"${latex(Symbol(name))}$ {escape_text(structure)}")
+        facts.append(f"${_symbol_tex(name)}$ {document_text(structure)}")
     if identity.structure == "symmetric":
         facts.append(r"gradient on symmetric matrices, $\operatorname{sym}(G)$")
     elif identity.structure == "symmetric-elementwise":
@@ -124,26 +152,24 @@ def _identity_tex(identity, result):
         else:
             lines.append(_equation(lhs, stated))
         if definitions:
-            lines.append("where " + ", ".join(f"${latex(Symbol(name))} = {latex(value)}$"
+            lines.append("where " + ", ".join(f"${_symbol_tex(name)} = {latex(value)}$"
                                               for name, value in definitions) + ".")
             lines.append("")
     if identity.reason:
-        lines.append(r"\emph{Why unsupported:} " + escape_text(identity.reason))
+        lines.append(r"\emph{Why unsupported:} " + document_text(identity.reason))
         lines.append("")
     if identity.note:
-        lines.append(r"\emph{Note:} " + escape_text(identity.note))
+        lines.append(r"\emph{Note:} " + document_text(identity.note))
         lines.append("")
     if result is not None and result.outcome in ("fail", "error") and result.message:
-        lines.append(r"\emph{Verification:} " + escape_text(result.message))
+        lines.append(r"\emph{Verification:} " + document_text(result.message))
         lines.append("")
     return "\n".join(lines)
 
 
 def _shape_tex(spec):
-    from sympy import Symbol
-    from ..latex import latex
     parts = [p.strip() for p in str(spec).split(",")]
-    parts = [p if p.isdigit() else latex(Symbol(p)) for p in parts if p]
+    parts = [p if p.isdigit() else _symbol_tex(p) for p in parts if p]
     if len(parts) == 1:
         return "1" if parts[0] in ("1", "scalar") else parts[0]
     return r" \times ".join(parts)
@@ -151,8 +177,8 @@ def _shape_tex(spec):
 
 def _status_tex(identity, result):
     if result is None:
-        return identity.status
-    word = _STATUS_WORDS.get(result.outcome, result.outcome)
+        return document_text(identity.status)
+    word = document_text(_STATUS_WORDS.get(result.outcome, result.outcome))
     details = []
     if result.symbolic_equal:
         details.append("symbolically equal")
@@ -169,7 +195,7 @@ def _status_tex(identity, result):
 def catalogue_document(identities, results=None):
     """The catalogue as a LaTeX document (pdflatex), grouped by section; ``results``
     maps identity ids to ``Verification`` records (else the declared status is shown)."""
-    from ..latex import PREAMBLE, escape_text
+    from ..latex import PREAMBLE
     results = results or {}
     sections = {}
     for identity in identities:
@@ -198,8 +224,8 @@ def catalogue_document(identities, results=None):
     parts.append(intro)
     parts.append("")
     for (section, title), members in sections.items():
-        parts.append(r"\section{%s}" % escape_text(title or section))
-        parts.append(r"\texttt{%s}" % escape_text(section))
+        parts.append(r"\section{%s}" % document_text(title or section))
+        parts.append(_texttt(section))
         parts.append("")
         for identity in members:
             parts.append(_identity_tex(identity, results.get(identity.id)))

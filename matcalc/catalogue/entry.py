@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..constructs.structured import STRUCTURES
 from ..errors import CatalogueError, ParseError, ShapeError
 
-__all__ = ["Identity", "ParsedIdentity", "EntryError", "make_identity",
+__all__ = ["Identity", "ParsedIdentity", "ParseCache", "EntryError", "make_identity",
            "expand_where", "KINDS", "STATUSES", "LAYOUTS", "GRADIENT_STRUCTURES",
            "EXPECTED_OUTCOME", "NAME_PATTERN"]
 
@@ -30,6 +30,8 @@ _TABLE_KEYS = ("shapes", "assumptions", "where")
 _KNOWN_KEYS = frozenset(_TEXT_KEYS + _TABLE_KEYS + ("scalars",))
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# a name as ``where`` substitutes it: a whole identifier, not after a letter, digit, _ or .
+_WORD = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass
@@ -88,7 +90,7 @@ class Identity:
         ``CatalogueError`` for a variable that is not a matrix in the expression.
         """
         if self._parsed is None:
-            self._parsed = _parse_identity(self)
+            self._parsed = _parse_identity(self, ParseCache())
         return self._parsed
 
 
@@ -96,45 +98,99 @@ class Identity:
 # where: abbreviations
 # --------------------------------------------------------------------------
 
-def expand_where(text, where):
-    """``text`` with every abbreviation of ``where`` replaced by its parenthesised definition."""
+def expand_where(text, where, limit=None):
+    """``text`` with every abbreviation of ``where`` replaced by its parenthesised definition
+    (a definition may use the earlier ones).
+
+    The sizes are computed before anything is built: an expansion longer than ``limit``
+    characters (default: the parser's ``MAX_LENGTH``) raises ``CatalogueError`` -- chained
+    definitions ``A1 = "A0+A0"``, ``A2 = "A1+A1"``, ... double at each step.
+    """
     if not where:
         return text
+    if limit is None:
+        from ..parse import MAX_LENGTH as limit
+    lengths = {}
+    for name, definition in where.items():
+        lengths[name] = _expanded_length(definition, lengths) + 2
+        if lengths[name] > limit:
+            raise CatalogueError(f"'where' abbreviation {name!r} expands to {lengths[name]:,} "
+                                 f"characters, over the limit of {limit:,}")
+    length = _expanded_length(text, lengths)
+    if length > limit:
+        raise CatalogueError(f"the 'where' abbreviations expand {_clip(text)!r} to {length:,} "
+                             f"characters, over the limit of {limit:,}")
     expanded = {}
     for name, definition in where.items():
         expanded[name] = "(" + _substitute(definition, expanded) + ")"
     return _substitute(text, expanded)
 
 
+def _expanded_length(text, lengths):
+    """len(text) once the names in ``lengths`` (name -> length of its expansion) are expanded."""
+    return len(text) + sum(lengths[m.group()] - len(m.group())
+                           for m in _WORD.finditer(text) if m.group() in lengths)
+
+
 def _substitute(text, definitions):
     if not definitions:
         return text
-    pattern = re.compile(r"(?<![A-Za-z0-9_.])(" + "|".join(map(re.escape, definitions))
-                         + r")(?![A-Za-z0-9_])")
-    return pattern.sub(lambda m: definitions[m.group(1)], text)
+    return _WORD.sub(lambda m: definitions.get(m.group(), m.group()), text)
+
+
+def _clip(text, width=40):
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 # --------------------------------------------------------------------------
 # parsing
 # --------------------------------------------------------------------------
 
-def _parse_identity(identity):
-    from ..parse import parse
-    expression, result, corrected = identity.texts()
-    declarations = dict(shapes=identity.shapes, structures=identity.assumptions,
-                        scalars=tuple(identity.scalars))
+class ParseCache:
+    """``parse`` results (or the error) by text and declarations, so that entries repeating
+    an expression or a result (``eye(n)``, ``A'``) parse it once; the SymPy objects are
+    immutable and the ``symbols`` dictionaries are only read, so sharing them is safe."""
+
+    def __init__(self):
+        self._results, self._variables = {}, {}
+
+    def parse(self, text, shapes, structures, scalars):
+        key = (text, tuple(shapes.items()), tuple(structures.items()), tuple(scalars))
+        found = self._results.get(key)
+        if found is None:
+            from ..parse import parse
+            try:
+                found = parse(text, shapes=shapes, structures=structures, scalars=scalars)
+            except (ParseError, ShapeError) as exc:
+                found = exc
+            self._results[key] = found
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        return found
+
+    def variable(self, name, shapes, structures, scalars):
+        """The symbol ``name`` stands for under these declarations (not in the expression)."""
+        key = (name, tuple(shapes.items()), tuple(structures.items()), tuple(scalars))
+        if key not in self._variables:
+            from ..parse import symbol_table
+            self._variables[key] = symbol_table(shapes, structures, scalars).variable(name)
+        return self._variables[key]
+
+
+def _parse_identity(identity, cache, texts=None):
+    expression, result, corrected = texts or identity.texts()
+    declarations = (identity.shapes, identity.assumptions, tuple(identity.scalars))
     if not NAME_PATTERN.fullmatch(identity.wrt):
         raise CatalogueError(f"wrt = {identity.wrt!r} is not a variable name")
-    f = parse(expression, **declarations)
+    f = cache.parse(expression, *declarations)
     variable = f.symbols.get(identity.wrt)
     if variable is None:
-        from ..parse import symbol_table
-        variable = symbol_table(**declarations).variable(identity.wrt)
+        variable = cache.variable(identity.wrt, *declarations)
     if not hasattr(variable, "shape"):
         raise CatalogueError(f"wrt = {identity.wrt!r} is a scalar; matcalc differentiates with "
                              f"respect to a matrix or vector (declare it with shape \"1,1\")")
-    stated = parse(result, **declarations).expr
-    fixed = parse(corrected, **declarations).expr if corrected is not None else None
+    stated = cache.parse(result, *declarations).expr
+    fixed = cache.parse(corrected, *declarations).expr if corrected is not None else None
     symbols = dict(f.symbols)
     symbols.setdefault(identity.wrt, variable)
     return ParsedIdentity(f.expr, variable, stated, fixed, symbols)
@@ -148,6 +204,16 @@ def _describe_parse_failure(identity, exc):
     return f"cannot parse {which}: {message}" if which else f"cannot parse: {message}"
 
 
+def _declarations_invalid(identity):
+    """Whether shapes, assumptions or scalars are refused (the parser checks them first)."""
+    from ..parse import symbol_table
+    try:
+        symbol_table(identity.shapes, identity.assumptions, tuple(identity.scalars))
+    except (ParseError, ShapeError):
+        return True
+    return False
+
+
 # --------------------------------------------------------------------------
 # a TOML table -> an Identity
 # --------------------------------------------------------------------------
@@ -157,9 +223,9 @@ class EntryError(Exception):
     and id)."""
 
 
-def make_identity(table, path, line, section, title):
-    """The ``Identity`` of one ``[[identity]]`` table, parsed; raises ``EntryError`` saying
-    what is wrong."""
+def make_identity(table, path, line, section, title, cache=None):
+    """The ``Identity`` of one ``[[identity]]`` table, parsed (through ``cache``, a
+    ``ParseCache``); raises ``EntryError`` saying what is wrong."""
     _check_keys(table)
     kind, status = table["kind"], table.get("status", "verified")
     layout, structure = _check_values(table, kind, status)
@@ -182,11 +248,17 @@ def make_identity(table, path, line, section, title):
         reason=table.get("reason", ""), scalars=tuple(scalars), where=where,
         section=section, title=title, path=str(path), line=line)
     try:
-        identity.parsed()
+        texts = identity.texts()  # a 'where' expansion over the limit is refused unbuilt
+    except CatalogueError as exc:
+        raise EntryError(str(exc)) from None
+    try:
+        identity._parsed = _parse_identity(identity, cache or ParseCache(), texts)
     except (ParseError, ShapeError, CatalogueError) as exc:
-        if status != "unsupported":
-            raise EntryError(_describe_parse_failure(identity, exc)) from None
-        identity.parse_error = _describe_parse_failure(identity, exc)
+        failure = _describe_parse_failure(identity, exc)
+        # an unsupported entry may be beyond the language, but not its declarations
+        if status != "unsupported" or _declarations_invalid(identity):
+            raise EntryError(failure) from None
+        identity.parse_error = failure
     return identity
 
 

@@ -6,18 +6,29 @@ are not UTF-8 only the entry that holds them.
 """
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import tomllib
+from bisect import bisect_left
 from pathlib import Path
 
 from ..errors import CatalogueError
-from .entry import EntryError, make_identity
+from .entry import EntryError, ParseCache, make_identity
 
-__all__ = ["load_catalogue", "load_file", "catalogue_files", "located_error"]
+__all__ = ["load_catalogue", "load_file", "catalogue_files", "located_error", "MAX_FILE_BYTES"]
+
+#: the largest catalogue file read (a file is read whole; 100,000 entries take ~20 MB)
+MAX_FILE_BYTES = 64 * 2**20
 
 _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*identity[ \t]*\]\]", re.MULTILINE)
 _ID_LINE = re.compile(r"""^[ \t]*id[ \t]*=[ \t]*["']([^"'\n]*)["']""", re.MULTILINE)
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+# what a byte that is not UTF-8 decodes to under errors="surrogateescape"
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_FILE_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
 
 
 def located_error(path, problem, line=None, identity=None):
@@ -35,13 +46,35 @@ def located_error(path, problem, line=None, identity=None):
 
 
 def catalogue_files(path):
-    """The ``*.toml`` files at ``path`` (a file, or a directory searched recursively), sorted."""
+    """The ``*.toml`` files at ``path`` (a regular file, or a directory searched recursively),
+    sorted; a ``CatalogueError`` says why there are none: no such path, not a regular file or
+    directory (``/dev/zero``), not readable, or a directory without ``.toml`` files."""
     path = Path(path)
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.toml") if p.is_file())
-    if path.is_file():
-        return [path]
-    raise located_error(path, "no such file or directory")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
+        raise located_error(path, "no such file or directory" if missing
+                            else f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            raise located_error(path, f"cannot read the directory: {exc.strerror or exc}") \
+                from None
+        files = sorted(p for p in path.rglob("*.toml") if p.is_file())
+        if not files:
+            raise CatalogueError(f"no identities found in {path} (no .toml files in it)")
+        return files
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
+        raise located_error(path, f"not a regular file or a directory ({kind}); expected a "
+                                  f"catalogue .toml file or a directory of them")
+    try:
+        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+    except OSError as exc:
+        raise located_error(path, f"cannot read: {exc.strerror or exc}") from None
+    return [path]
 
 
 def load_catalogue(path, strict=True):
@@ -54,8 +87,9 @@ def load_catalogue(path, strict=True):
     """
     identities, errors = [], []
     seen = {}
+    cache = ParseCache()  # entries repeating a text across files parse it once
     for file in catalogue_files(path):
-        loaded, file_errors = load_file(file)
+        loaded, file_errors = load_file(file, cache)
         errors.extend(file_errors)
         for identity in loaded:
             first = seen.get(identity.id)
@@ -76,13 +110,19 @@ def load_catalogue(path, strict=True):
     return identities, errors
 
 
-def load_file(path):
-    """``(identities, errors)`` of one catalogue file; never raises for bad content."""
+def load_file(path, cache=None):
+    """``(identities, errors)`` of one catalogue file; never raises for bad content.
+
+    Time and memory are linear in the size of the file (at most ``MAX_FILE_BYTES``);
+    ``cache``: a ``ParseCache`` shared with other files.
+    """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = _read(path)
     except OSError as exc:
         return [], [located_error(path, f"cannot read: {exc.strerror or exc}")]
+    except EntryError as exc:
+        return [], [located_error(path, str(exc))]
     errors = []
     try:
         text = raw.decode("utf-8")
@@ -90,7 +130,7 @@ def load_file(path):
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
         bad_lines = _undecodable_lines(raw)
-    headers = [text.count("\n", 0, m.start()) + 1 for m in _HEADER.finditer(text)]
+    headers = _line_numbers(text, (m.start() for m in _HEADER.finditer(text)))
     try:
         document = tomllib.loads(text)
         tables = document.get("identity", [])
@@ -104,20 +144,22 @@ def load_file(path):
                                           f"([[identity]]), got {type(tables).__name__}"))
         tables = []
     lines = chunks if chunks is not None else _table_lines(headers, len(tables))
+    starts = [line for line in lines if line is not None]
     for line in bad_lines:
-        if not any(start <= line < end for start, end in _table_ranges(lines, text)):
+        if not starts or line < min(starts):
             errors.append(located_error(path, "the file is not valid UTF-8 (undecodable "
                                               "bytes outside any [[identity]] entry)", line))
+    cache = cache if cache is not None else ParseCache()
     identities = []
-    for table, line in zip(tables, lines):
+    ends = _next_starts(lines, text.count("\n") + 2)
+    for table, line, end in zip(tables, lines, ends):
         if table is None:  # a chunk that did not parse; already reported
             continue
-        end = _next_header(lines, line, text)
-        undecodable = [b for b in bad_lines if line is not None and line <= b < end]
         try:
-            if undecodable:
-                raise EntryError(f"invalid UTF-8 bytes on line {undecodable[0]}")
-            identity = make_identity(table, path, line, section, title)
+            first_bad = _first_between(bad_lines, line, end)
+            if first_bad is not None:
+                raise EntryError(f"invalid UTF-8 bytes on line {first_bad}")
+            identity = make_identity(table, path, line, section, title, cache)
         except EntryError as exc:
             ident = table.get("id") if isinstance(table, dict) else None
             errors.append(located_error(path, str(exc), line,
@@ -127,17 +169,34 @@ def load_file(path):
     return identities, errors
 
 
+def _read(path):
+    """The bytes of ``path``: a regular file (a FIFO or a device is refused without blocking
+    on it) of at most ``MAX_FILE_BYTES``."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise EntryError("not a regular file")
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise EntryError(f"larger than {MAX_FILE_BYTES:,} bytes, the limit for a catalogue "
+                         f"file (split it into several files)")
+    return raw
+
+
+def _line_numbers(text, offsets):
+    """The 1-based line numbers of ascending character ``offsets`` in ``text``, in one pass."""
+    numbers, line, previous = [], 1, 0
+    for offset in offsets:
+        line += text.count("\n", previous, offset)
+        previous = offset
+        numbers.append(line)
+    return numbers
+
+
 def _undecodable_lines(raw):
-    lines, position = [], 0
-    while position < len(raw):
-        try:
-            raw[position:].decode("utf-8")
-            break
-        except UnicodeDecodeError as exc:
-            bad = position + exc.start
-            lines.append(raw.count(b"\n", 0, bad) + 1)
-            position = position + exc.end
-    return sorted(set(lines))
+    """The lines holding bytes that are not UTF-8, sorted."""
+    escaped = raw.decode("utf-8", errors="surrogateescape")
+    return sorted(set(_line_numbers(escaped, (m.start() for m in _ESCAPED_BYTE.finditer(escaped)))))
 
 
 def _table_lines(headers, count):
@@ -145,17 +204,23 @@ def _table_lines(headers, count):
     return lines + [None] * (count - len(lines))
 
 
-def _table_ranges(lines, text):
-    total = text.count("\n") + 2
-    starts = [line for line in lines if line is not None]
-    return list(zip(starts, starts[1:] + [total]))
+def _next_starts(lines, total):
+    """For each entry's first line, the first line of the next entry (``total`` after the
+    last); None for an entry without a line."""
+    ends, following = [None] * len(lines), total
+    for k in range(len(lines) - 1, -1, -1):
+        if lines[k] is not None:
+            ends[k] = following
+            following = lines[k]
+    return ends
 
 
-def _next_header(lines, line, text):
-    if line is None:
-        return line
-    later = [other for other in lines if other is not None and other > line]
-    return min(later) if later else text.count("\n") + 2
+def _first_between(sorted_lines, start, end):
+    """The first of ``sorted_lines`` in [start, end), or None."""
+    if start is None:
+        return None
+    k = bisect_left(sorted_lines, start)
+    return sorted_lines[k] if k < len(sorted_lines) and sorted_lines[k] < end else None
 
 
 def _load_by_chunks(path, text, headers, exc, errors):

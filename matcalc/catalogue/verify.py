@@ -38,11 +38,13 @@ from ..errors import CatalogueError, ShapeError, UnsupportedError
 from .load import load_catalogue
 
 __all__ = ["Verification", "CatalogueReport", "verify_identity", "verify_catalogue",
-           "derive_for", "check_for", "OUTCOMES", "DEFAULT_TIMEOUT"]
+           "derive_for", "check_for", "OUTCOMES", "DEFAULT_TIMEOUT", "LONGEST_TIMEOUT"]
 
 OUTCOMES = ("pass", "fail", "erratum", "unsupported", "error")
 #: seconds one identity may take before it counts as a failure
 DEFAULT_TIMEOUT = 60.0
+#: a longer timeout (or inf) is this one: setitimer overflows near 1e10 s
+LONGEST_TIMEOUT = 1e6
 
 
 @dataclass
@@ -190,7 +192,7 @@ def _time_limit(seconds):
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, LONGEST_TIMEOUT))
     try:
         yield
     finally:
@@ -326,9 +328,12 @@ def verify_catalogue(path, progress=None, points=3, seed=0, rtol=1e-6,
                      timeout=DEFAULT_TIMEOUT, ids=None):
     """Verify every identity at ``path``; ``progress(done, total, identity)`` is called
     before each one. Malformed entries appear as ``error`` records (they do not stop
-    the run). ``ids``: only these identity ids. Returns a ``CatalogueReport``."""
+    the run). ``ids``: only these identity ids. Returns a ``CatalogueReport``; raises
+    ``CatalogueError`` when ``path`` holds no identity at all (nor any malformed one)."""
     start = time.perf_counter()
     identities, errors = load_catalogue(path, strict=False)
+    if not identities and not errors:
+        raise CatalogueError(f"no identities found in {path}")
     if ids is not None:
         wanted = set(ids)
         unknown = wanted - {i.id for i in identities}
