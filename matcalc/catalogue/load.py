@@ -144,9 +144,9 @@ def load_file(path, cache=None):
                                           f"([[identity]]), got {type(tables).__name__}"))
         tables = []
     lines = chunks if chunks is not None else _table_lines(headers, len(tables))
-    starts = [line for line in lines if line is not None]
+    first = min((line for line in lines if line is not None), default=None)
     for line in bad_lines:
-        if not starts or line < min(starts):
+        if first is None or line < first:
             errors.append(located_error(path, "the file is not valid UTF-8 (undecodable "
                                               "bytes outside any [[identity]] entry)", line))
     cache = cache if cache is not None else ParseCache()
