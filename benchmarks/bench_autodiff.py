@@ -291,7 +291,7 @@ def bench_gradients(sizes, limit):
 # --------------------------------------------------------------------------
 
 def bench_hessians(sizes, limit):
-    from matcalc.jacobian import hessian
+    from matcalc.derivatives import hessian
     print("## Hessians and Hessian-vector products: generated code vs autodiff (CPU, float64)\n")
     print("| problem | N | matcalc H (ms) | torch H (ms) | jax H jit (ms) | torch / matcalc | "
           "jax / matcalc | matcalc Hv (ms) | torch Hv (ms) | jax Hv jit (ms) | torch / matcalc Hv | "

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, Trace, exp, log, symbols  # noqa: E402
 
 from matcalc import norm, scalar  # noqa: E402
-from matcalc.jacobian import hessian  # noqa: E402
+from matcalc.derivatives import hessian  # noqa: E402
 from matcalc.latex import latex  # noqa: E402
 from matcalc.numeric import _Bound, fd_hessian, random_point  # noqa: E402
 

@@ -37,10 +37,10 @@ class _Recorder:
     def pytest_configure(self, config):
         import matcalc
         matcalc.check  # noqa: B018  (binds the lazy exports)
-        targets = {"grad": ["matcalc.gradient", "matcalc"],
-                   "derive": ["matcalc.gradient", "matcalc"],
-                   "jacobian": ["matcalc.jacobian", "matcalc"],
-                   "hessian": ["matcalc.jacobian", "matcalc"],
+        targets = {"grad": ["matcalc.derivatives", "matcalc"],
+                   "derive": ["matcalc.derivatives", "matcalc"],
+                   "jacobian": ["matcalc.derivatives", "matcalc"],
+                   "hessian": ["matcalc.derivatives", "matcalc"],
                    "parse": ["matcalc.parse"]}
         for name, modules in targets.items():
             for module_name in modules:

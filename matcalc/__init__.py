@@ -8,15 +8,16 @@
     2*X.T*(X*W - Y)
 """
 from . import sympy_fixes  # noqa: F401  (a SymPy 1.14 workaround; see the module)
-from .errors import (CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError,
-                     UnsupportedError)
+from .errors import (CatalogueError, MatcalcError, NonFiniteError, NonSquareMatrixError,
+                     ParseError, ShapeError, UnsupportedError)
 from . import constructs  # noqa: F401  (registers every construct's rules)
 from .constructs.commutation import CommutationMatrix
 from .constructs.determinant import logdet
 from .constructs.functions import sigmoid
 from .constructs.norm import Norm, norm
 from .constructs.scalars import scalar
-from .gradient import Derivation, Step, derive, grad
+from .constructs.vec import Vec, vec
+from .derivatives import Derivation, Step, derive, grad, hessian, jacobian
 from .latex import derivation_latex, latex
 from .display import init_printing
 from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
@@ -28,16 +29,15 @@ __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "deriv
            "tensor_from_jacobian", "jacobian_from_tensor", "check", "check_jacobian",
            "check_hessian", "latex", "derivation_latex", "init_printing",
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
-           "CatalogueError", "MatcalcError", "norm", "Norm", "sigmoid", "scalar", "logdet",
+           "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of"]
 
 
-_LAZY = {  # name -> submodule; loaded on first use (the evaluator and the vec engine import numpy)
+_LAZY = {  # name -> submodule; loaded on first use (the evaluator imports numpy)
     "check": "numeric", "check_jacobian": "numeric", "check_hessian": "numeric",
-    "jacobian": "jacobian", "hessian": "jacobian", "derivative_tensor": "jacobian",
-    "tensor_from_jacobian": "jacobian", "jacobian_from_tensor": "jacobian",
-    "Vec": "vec", "vec": "vec",
+    "derivative_tensor": "tensor", "tensor_from_jacobian": "tensor",
+    "jacobian_from_tensor": "tensor",
 }
 
 
@@ -45,10 +45,10 @@ def __getattr__(name):
     if name not in _LAZY:
         raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
     import importlib
-    for module_name in ("numeric", "jacobian", "vec"):
-        importlib.import_module(f".{module_name}", __name__)
-    # bind the functions over the submodule attributes Python set on import
-    # (matcalc.jacobian and matcalc.vec are functions, as DESIGN.md's API says)
-    for public, module_name in _LAZY.items():
-        globals()[public] = getattr(importlib.import_module(f".{module_name}", __name__), public)
-    return globals()[name]
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

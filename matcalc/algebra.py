@@ -22,7 +22,7 @@ from sympy.matrices.expressions.transpose import Transpose
 from .registry import TRANSPOSE
 
 __all__ = ["matmul", "matadd", "transpose_of", "flat_matmul", "split_coeff", "product",
-           "scaled", "is_matrix"]
+           "scaled", "canonical_product", "is_matrix"]
 
 
 def is_matrix(expr):
@@ -130,3 +130,14 @@ def scaled(coeff, M):
         return M
     c, mats = flat_matmul(M)
     return MatMul(coeff * c, *mats)
+
+
+def canonical_product(coeff, mats):
+    """c F1 ... Fk through ``matmul`` (identities dropped), except that a scaled sum
+    c (A + B) stays factored (SymPy would distribute it)."""
+    mats = [m for m in mats if not isinstance(m, Identity)] or list(mats[:1])
+    if coeff == 1 and len(mats) == 1:
+        return mats[0]
+    if len(mats) == 1 and isinstance(mats[0], MatAdd):
+        return MatMul(coeff, *mats)
+    return matmul(coeff, *mats)

@@ -437,14 +437,14 @@ def _derive_command(args, out, err):
                          f"{X.shape[0]} x {X.shape[1]}")
     steps = None
     if args.kind == "grad":
-        from .gradient import derive, grad
+        from .derivatives import derive, grad
         if getattr(args, "steps", False):
             steps = derive(f, X, layout=layout, structure=structure)
             result = steps.result
         else:
             result = grad(f, X, layout=layout, structure=structure)
     else:
-        from .jacobian import hessian, jacobian
+        from .derivatives import hessian, jacobian
         result = jacobian(f, X, layout=layout) if args.kind == "jacobian" else hessian(f, X)
 
     report = None

@@ -1267,7 +1267,7 @@ def lambdify_grad(f, X, backend="numpy", with_value=False, jit=None, **grad_opti
     (``layout=``, ``structure=``); ``g.expr`` is the symbolic gradient.
     """
     from .differential import as_scalar
-    from .gradient import grad
+    from .derivatives import grad
     G = grad(f, X, **grad_options)
     if with_value:
         return codegen([as_scalar(_sympify(f)), G], backend=backend, jit=jit, args=(X,))
@@ -1284,7 +1284,7 @@ class HessianVectorProduct:
     def __init__(self, f, X, backend="numpy", method="directional", jit=None):
         from .differential import as_scalar, differential
         from .constructs.differentials import DifferentialSymbol
-        from .gradient import grad
+        from .derivatives import grad
         from .simplify import simplify_result
         self.X = X
         self.method = method
@@ -1303,7 +1303,7 @@ class HessianVectorProduct:
                 self.expr = ZeroMatrix(*X.shape)
             self.function = codegen(self.expr, backend=backend, jit=jit, args=(f, X, self.V))
         elif method == "kronecker":
-            from .jacobian import hessian
+            from .derivatives import hessian
             self.expr = hessian(as_scalar(_sympify(f)), X)
             self.function = codegen(self.expr, backend=backend, jit=jit, matvec=True,
                                     args=(f, X))

@@ -6,7 +6,7 @@ names the construct, the position or the file concerned.
 from sympy.matrices.exceptions import NonSquareMatrixError, ShapeError
 
 __all__ = ["MatcalcError", "UnsupportedError", "ShapeError", "NonSquareMatrixError",
-           "ParseError", "CatalogueError"]
+           "ParseError", "CatalogueError", "NonFiniteError"]
 
 
 class MatcalcError(Exception):
@@ -44,3 +44,7 @@ class ParseError(MatcalcError, ValueError):
 
 class CatalogueError(MatcalcError, ValueError):
     """A malformed identity catalogue file or entry; the message names file and id."""
+
+
+class NonFiniteError(MatcalcError, ValueError):
+    """A function or a derivative that is not finite (nan, zoo, oo): e.g. ``tr(X)/0``."""

@@ -112,29 +112,36 @@ class Operation:
 
 
 class RuleList:
-    """A stage whose rules are lists per class, all applied in order (local rewrites)."""
+    """A stage whose rules are lists per class, all applied in order (local rewrites).
+
+    ``order`` places a rule among the others of its class: lower first, then in
+    registration order (canonicalization, which must come last, says so).
+    """
 
     def __init__(self, name, doc=""):
         self.name, self.doc = name, doc
-        self.rules = {}       # class -> [rule, ...]
+        self.rules = {}       # class -> [(order, serial, rule), ...]
         self._cache = {}
+        self._serial = 0
         OPERATIONS[name] = self
 
-    def register(self, *classes):
+    def register(self, *classes, order=0):
         def decorate(rule):
             for cls in classes:
-                self.rules.setdefault(cls, []).append(rule)
+                self._serial += 1
+                self.rules.setdefault(cls, []).append((order, self._serial, rule))
+                self.rules[cls].sort(key=lambda entry: entry[:2])
             self._cache.clear()
             return rule
         return decorate
 
     def lookup(self, expr):
-        """Every rule for ``expr``'s class and its bases, most specific class first."""
+        """Every rule for ``expr``'s class and its bases (most specific class first)."""
         kind = type(expr)
         try:
             return self._cache[kind]
         except KeyError:
-            found = tuple(rule for k in kind.__mro__ for rule in self.rules.get(k, ()))
+            found = tuple(rule for k in kind.__mro__ for _, _, rule in self.rules.get(k, ()))
             self._cache[kind] = found
             return found
 
@@ -217,6 +224,49 @@ REWRITE = RuleList("rewrite", "local rewrites e -> e' applied bottom-up to every
 CANONICAL = RuleList("canonical", "more rewrites applied only to decide equality "
                                   "(expanded forms: tr(A + B) = tr A + tr B ...)")
 NEGATE = Operation("negate", "rule(M) -> -M as one factor (a difference flipped), or None")
+SCALE = Operation("scale", "rule(M, c) -> c M as one factor (c absorbed into M), or None")
+TIDY = Operation("tidy", "rule(M) -> M with its own parameters in lowest terms "
+                         "(an elementwise function's body cancelled or factored)")
+
+# == Jacobians in Kronecker form ==
+JACOBIAN_FACTOR = Operation(
+    "jacobian_factor", "rule(F, form) -> (c, F') with F = c F' in canonical Kronecker form "
+    "(form.normalize(F), form.simplified(M) are the stage's own)")
+
+
+class PairRules:
+    """Rules for adjacent factors P Q of a product: (class of P, class of Q) -> rules.
+
+    A rule returns ``(c, [factors])`` replacing ``P Q``, or None when it does not apply.
+    """
+
+    def __init__(self, name, doc=""):
+        self.name, self.doc = name, doc
+        self.rules = {}
+        OPERATIONS[name] = self
+
+    def register(self, left, right, when=None):
+        def decorate(rule):
+            self.rules.setdefault((left, right), []).append((when, rule))
+            return rule
+        return decorate
+
+    def apply(self, P, Q, form):
+        for left in type(P).__mro__:
+            for right in type(Q).__mro__:
+                for when, rule in self.rules.get((left, right), ()):
+                    if when is None or when(P, Q):
+                        out = rule(P, Q, form)
+                        if out is not None:
+                            return out
+        return None
+
+
+PAIRS = PairRules("pairs", "rule(P, Q, form) -> (c, [factors]) for the adjacent product P Q")
+SUM_MERGES = RuleList("sum_merges", "rule(terms, form) -> terms: terms of a Jacobian sum "
+                                    "merged (P ⊗ A + P ⊗ B = P ⊗ (A + B), ...)")
+#: classes whose presence in a sum inside a product makes the Jacobian simplifier expand it
+STRUCTURAL_FACTORS = set()
 
 # == printing ==
 

@@ -303,8 +303,8 @@ class Problem:
 
     def reproducer(self):
         """Python code that rebuilds the problem and runs the engine on it."""
-        call = {"gradient": "matcalc.grad", "jacobian": "matcalc.jacobian.jacobian",
-                "hessian": "matcalc.jacobian.hessian"}[self.kind]
+        call = {"gradient": "matcalc.grad", "jacobian": "matcalc.jacobian",
+                "hessian": "matcalc.hessian"}[self.kind]
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return (REPRODUCER_IMPORTS + f"f = {srepr(self.f)}\nX = {srepr(self.var)}\n"
                 f"print({call}(f, X{opts}))")
@@ -325,7 +325,7 @@ from matcalc.constructs.norm import *
 from matcalc.constructs.scalars import *
 from matcalc.constructs.structured import StructuredMatrixSymbol
 import matcalc
-import matcalc.jacobian
+import matcalc.derivatives
 """
 
 VARIABLE_KINDS = ("square", "rect", "square", "vector", "spd")
@@ -432,7 +432,7 @@ def derive(problem):
     """The engine's answer to ``problem``, in the oracle's (numerator-free) layout."""
     # the submodule, imported explicitly: a first ``matcalc.jacobian`` attribute
     # access recurses in matcalc.__getattr__ (see test_bad_input.py)
-    from matcalc.jacobian import hessian, jacobian
+    from matcalc.derivatives import hessian, jacobian
     from matcalc.algebra import transpose_of
     if problem.kind == "gradient":
         return matcalc.grad(problem.f, problem.var, **problem.options)

@@ -357,7 +357,7 @@ def test_standard_output_on_a_full_disk_is_a_one_line_error(small):
 
 
 def test_unsupported_construct_is_a_one_line_error(monkeypatch):
-    from matcalc import gradient
+    from matcalc import derivatives as gradient
     from matcalc.errors import UnsupportedError
 
     def refuse(*args, **kwargs):
@@ -368,7 +368,7 @@ def test_unsupported_construct_is_a_one_line_error(monkeypatch):
 
 
 def test_internal_error_shows_a_traceback_and_exits_3(monkeypatch):
-    from matcalc import gradient
+    from matcalc import derivatives as gradient
 
     def crash(*args, **kwargs):
         raise RuntimeError("boom")

@@ -14,7 +14,7 @@ import matcalc
 from matcalc import codegen as cg
 from matcalc import norm
 from matcalc.constructs.commutation import CommutationMatrix
-from matcalc.jacobian import hessian
+from matcalc.derivatives import hessian
 from matcalc.numeric import evaluate, fd_gradient, random_point
 
 n, m, k, h = symbols("n m k h", integer=True, positive=True)

@@ -16,11 +16,11 @@ from sympy.matrices.expressions.hadamard import HadamardProduct
 import matcalc
 from matcalc import UnsupportedError, norm, scalar, sigmoid
 from matcalc.constructs.commutation import CommutationMatrix
-from matcalc.jacobian import hessian
+from matcalc.derivatives import hessian
 from matcalc.numeric import check_hessian, evaluate, random_point
 from matcalc.simplify import equal_forms
 from matcalc.algebra import flat_matmul
-from matcalc.vec import Vec
+from matcalc.constructs.vec import Vec
 
 n, m, k = symbols("n m k", integer=True, positive=True)
 X, A, B = (MatrixSymbol(s, n, n) for s in "XAB")

@@ -16,12 +16,13 @@ from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 import matcalc
 from matcalc import UnsupportedError, scalar
 from matcalc.constructs.commutation import CommutationMatrix, commutation_permutation
-from matcalc.jacobian import jacobian_from_tensor, tensor_from_jacobian
+from matcalc.tensor import jacobian_from_tensor, tensor_from_jacobian
 from matcalc.numeric import check_jacobian, evaluate, random_point
 from matcalc.numpy_printer import MatcalcNumPyPrinter
 from matcalc.simplify import equal_forms
 from matcalc.algebra import transpose_of
-from matcalc.vec import Vec, simplify_jacobian, vec
+from matcalc.constructs.vec import Vec, vec
+from matcalc.simplify.kronecker_form import simplify_jacobian
 
 n, m, k, p, q = symbols("n m k p q", integer=True, positive=True)
 X, A, B = (MatrixSymbol(s, n, n) for s in "XAB")
@@ -196,7 +197,7 @@ def test_unsupported_constructs_raise():
     with pytest.raises(UnsupportedError, match="undefined function"):
         matcalc.jacobian(f(Trace(X)) * A, X)
     with pytest.raises(UnsupportedError, match="not linear"):
-        from matcalc.vec import vec_jacobian
+        from matcalc.identify import vec_jacobian
         from matcalc.constructs.differentials import DifferentialSymbol
         dX = DifferentialSymbol.of(X)
         vec_jacobian(MatMul(dX, dX), dX)

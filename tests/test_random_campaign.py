@@ -142,7 +142,7 @@ def test_trace_of_square_kronecker_with_non_square_factors_is_not_wrong():
 
 
 def test_hessian_wrt_spd_variable_is_the_unconstrained_hessian():
-    from matcalc.jacobian import hessian
+    from matcalc.derivatives import hessian
     from matcalc.numeric import check_hessian
     S = matcalc.spd("S", n)
     H = hessian(log(Determinant(S)), S)

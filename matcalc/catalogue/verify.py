@@ -140,9 +140,9 @@ class CatalogueReport:
 def derive_for(kind, f, X, layout="denominator", structure=None):
     """matcalc's derivative of ``f`` w.r.t. ``X`` for ``kind`` (gradient/jacobian/hessian)."""
     if kind == "gradient":
-        from ..gradient import grad
+        from ..derivatives import grad
         return grad(f, X, layout=layout, structure=structure)
-    from ..jacobian import hessian, jacobian
+    from ..derivatives import hessian, jacobian
     return jacobian(f, X) if kind == "jacobian" else hessian(f, X)
 
 

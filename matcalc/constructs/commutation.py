@@ -13,10 +13,14 @@ Identities (Magnus & Neudecker, ch. 3, sec. 7):
     det K_{m,n} = (-1)^{m n (m-1)(n-1)/4}       tr K_{m,n} = 1 + gcd(m-1, n-1)
 """
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
-from sympy import Identity, Integer, KroneckerDelta, Mod, floor, igcd
+from sympy import Identity, Integer, KroneckerDelta, Mod, S, Transpose, floor, igcd
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from ..registry import TRANSPOSE, construct
+from ..algebra import transpose_of
+from ..registry import JACOBIAN_FACTOR, PAIRS, STRUCTURAL_FACTORS, TRANSPOSE, construct
+from ..shapes import same_size
+from .vec import Vec, vec
 
 __all__ = ["CommutationMatrix", "commutation_permutation", "commutation"]
 
@@ -111,6 +115,50 @@ construct(CommutationMatrix, "matrix", leaf=True)
 
 
 # == simplification ==
+
+
+STRUCTURAL_FACTORS.add(CommutationMatrix)
+
+
+@JACOBIAN_FACTOR.register(CommutationMatrix)
+def canonical_commutation(F, form):
+    """K_{1,n} = K_{n,1} = I_n."""
+    return S.One, F.doit()
+
+
+@PAIRS.register(CommutationMatrix, CommutationMatrix)
+def commutation_inverse(P, Q, form):
+    """K_{n,m} K_{m,n} = I."""
+    if same_size(P.m, Q.n) and same_size(P.n, Q.m):
+        return S.One, [Identity(P.shape[0])]
+    return None
+
+
+@PAIRS.register(KroneckerProduct, CommutationMatrix, when=lambda P, Q: len(P.args) == 2)
+def kronecker_past_commutation(P, Q, form):
+    """(C ⊗ D) K_{b,d} = K_{a,c} (D ⊗ C)   (C a x b, D c x d: K moves left)."""
+    C, D = P.args
+    if same_size(Q.m, C.shape[1]) and same_size(Q.n, D.shape[1]):
+        return S.One, [CommutationMatrix(C.shape[0], D.shape[0]), KroneckerProduct(D, C)]
+    return None
+
+
+@PAIRS.register(CommutationMatrix, Vec)
+def commutation_times_vec(P, Q, form):
+    """K_{m,n} vec(M) = vec(M^T)."""
+    M = Q.arg
+    if same_size(M.shape[0], P.m) and same_size(M.shape[1], P.n):
+        return S.One, [vec(transpose_of(M))]
+    return None
+
+
+@PAIRS.register(Transpose, CommutationMatrix, when=lambda P, Q: isinstance(P.arg, Vec))
+def vec_row_times_commutation(P, Q, form):
+    """vec(G)^T K_{m,n} = vec(G^T)^T."""
+    G = P.arg.arg
+    if same_size(G.shape[0], Q.n) and same_size(G.shape[1], Q.m):
+        return S.One, [transpose_of(vec(transpose_of(G)))]
+    return None
 
 
 # == structure ==

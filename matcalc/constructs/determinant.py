@@ -3,9 +3,9 @@
     d det(U) = det(U) tr(U^{-1} dU)             d log det(U) = tr(U^{-1} dU)
     det(M^T) = det(M)        det(M^{-1}) = 1/det(M)        det(c A B) = c^n det A det B  (equality)
 """
-from sympy import Determinant, MatMul, log
+from sympy import Determinant, Inverse, MatMul, Mul, Transpose, log
 
-from ..registry import DIFFERENTIAL, VALIDATE, construct
+from ..registry import CANONICAL, DIFFERENTIAL, REWRITE, VALIDATE, construct
 from ..shapes import require_square
 from .inverse import inverse
 from .trace import trace
@@ -47,6 +47,26 @@ def d_logdet(s, d):
 
 
 # == simplification ==
+
+
+@REWRITE.register(Determinant)
+def det_of_transpose(e):
+    """det(M^T) = det(M);  det(M^{-1}) = 1/det(M)."""
+    if isinstance(e.arg, Transpose):
+        return Determinant(e.arg.arg)
+    if isinstance(e.arg, Inverse):
+        return 1 / Determinant(e.arg.arg)
+    return e
+
+
+@CANONICAL.register(Determinant)
+def det_of_product(e):
+    """det(c A B) = c^n det(A) det(B) for square factors (canonical form only)."""
+    if isinstance(e.arg, MatMul):
+        coeff, mats = e.arg.as_coeff_matrices()
+        if all(m.shape[0] == m.shape[1] for m in mats):
+            return coeff ** e.arg.shape[0] * Mul(*[Determinant(m) for m in mats])
+    return e
 
 
 # == structure ==

@@ -6,9 +6,17 @@
     vec(diag(l)) = diag(vec(I_n)) (1_n ⊗ I_n) l          vec(diagvec(L)) = (1_n^T ⊗ I_n) diag(vec(I_n)) vec(L)
     diag(v)^T = diag(v)             (M ∘ I)^T = M ∘ I
 """
+from sympy import Identity, MatAdd, MatMul, Transpose
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
+from sympy.matrices.expressions.special import OneMatrix
 
-from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..algebra import flat_matmul, scaled, split_coeff, transpose_of
+from ..registry import (COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, NEGATE, PAIRS, REWRITE,
+                        SUM_MERGES, TRANSPOSE, VEC, construct)
+from ..simplify.rewrite import negated, tidied
+from .hadamard import collect_hadamard, hadamard_collected
+from .kronecker import kron
+from .vec import Vec
 
 __all__ = ["diagm", "diagvec"]
 
@@ -53,8 +61,108 @@ def d_diagonal_matrix(U, d):
 
 # == identification ==
 
+@COTANGENT.register(DiagMatrix)
+def cotangent_diag(L, G, walk):
+    """<G, diag(l)> = <diagvec(G), l>  (a row l: <diagvec(G)^T, l>)."""
+    v = L.args[0]
+    cot = DiagonalOf(G)
+    yield from walk(v, cot if v.shape[1] == 1 else transpose_of(cot))
+
+
+@COTANGENT.register(DiagonalOf)
+def cotangent_diagonal_of(L, G, walk):
+    """<g, diagvec(L)> = <diag(g), L>."""
+    yield from walk(L.args[0], DiagMatrix(G))
+
+
+@COTANGENT.register(DiagonalMatrix)
+def cotangent_diagonal_part(L, G, walk):
+    """<G, L ∘ I> = <G ∘ I, L>."""
+    yield from walk(L.args[0], DiagonalMatrix(G))
+
+@VEC.register(DiagonalMatrix)
+def vec_diagonal_part(L, walk):
+    """vec(L ∘ I) = diag(vec(I_n)) vec(L)."""
+    n = L.shape[0]
+    D = DiagMatrix(Vec(Identity(n)))
+    for J in walk(L.args[0]):
+        yield MatMul(D, J)
+
+
+@VEC.register(DiagMatrix)
+def vec_diag(L, walk):
+    """vec(diag(l)) = diag(vec(I_n)) (1_n ⊗ I_n) l."""
+    n = L.shape[0]
+    S = MatMul(DiagMatrix(Vec(Identity(n))), kron(OneMatrix(n, 1), Identity(n)))
+    for J in walk(L.args[0]):
+        yield MatMul(S, J)
+
+
+@VEC.register(DiagonalOf)
+def vec_diagonal_of(L, walk):
+    """vec(diagvec(L)) = (1_n^T ⊗ I_n) diag(vec(I_n)) vec(L)."""
+    n = L.args[0].shape[0]
+    S = MatMul(kron(transpose_of(OneMatrix(n, 1)), Identity(n)), DiagMatrix(Vec(Identity(n))))
+    for J in walk(L.args[0]):
+        yield MatMul(S, J)
+
 
 # == simplification ==
+
+
+@REWRITE.register(DiagonalOf)
+def diagonal_ignores_transpose(e):
+    """diagvec(M^T) = diagvec(M)."""
+    if isinstance(e.args[0], Transpose):
+        return DiagonalOf(e.args[0].arg)
+    return e
+
+
+@REWRITE.register(DiagonalOf)
+def diagonal_of_diag(e):
+    """diagvec(diag(v)) = v."""
+    if isinstance(e.args[0], DiagMatrix) and e.args[0].args[0].shape[1] == 1:
+        return e.args[0].args[0]
+    return e
+
+
+@NEGATE.register(DiagMatrix)
+def negate_diag(M):
+    """-diag(u) = diag(-u) when u absorbs the sign."""
+    inner = negated(M.args[0])
+    return None if inner is None else DiagMatrix(inner)
+
+@JACOBIAN_FACTOR.register(DiagMatrix)
+def canonical_diag_factor(F, form):
+    """diag(c u) = c diag(u), u's elementwise functions in lowest terms."""
+    c, inner = split_coeff(tidied(F.args[0]))
+    return c, DiagMatrix(inner)
+
+
+@PAIRS.register(DiagMatrix, DiagMatrix)
+def diag_product(P, Q, form):
+    """diag(u) diag(v) = diag(u ∘ v)."""
+    u, v = P.args[0], Q.args[0]
+    if u.shape == v.shape and u.shape[1] == 1:
+        c, uv = split_coeff(hadamard_collected(u, v))
+        return c, [DiagMatrix(uv)]
+    return None
+
+
+@SUM_MERGES.register(MatAdd)
+def merge_diagonal_terms(terms, form):
+    """c diag(u) + d diag(v) = diag(c u + d v), the sum collected over common Hadamard factors."""
+    diags, rest = [], []
+    for a in terms:
+        c, mats = flat_matmul(a)
+        if len(mats) == 1 and isinstance(mats[0], DiagMatrix) and mats[0].args[0].shape[1] == 1:
+            diags.append(scaled(c, mats[0].args[0]))
+        else:
+            rest.append(a)
+    if len(diags) < 2:
+        return terms
+    c, inner = split_coeff(collect_hadamard(diags, form))
+    return [scaled(c, DiagMatrix(inner))] + rest
 
 
 # == structure ==

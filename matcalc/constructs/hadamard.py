@@ -4,12 +4,18 @@
     <G, A ∘ L> = <A ∘ G, L>                vec(A ∘ L) = diag(vec A) vec(L)
     (A ∘ B)^T = A^T ∘ B^T                  (A^{∘p})^T = (A^T)^{∘p}
 """
-from sympy import MatAdd, MatMul
+from collections import Counter
+
+from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, default_sort_key
+from sympy.matrices.expressions.special import OneMatrix
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 
-from ..algebra import is_matrix, transpose_of
+from ..algebra import canonical_product, is_matrix, matadd, scaled, split_coeff, transpose_of
 from ..errors import UnsupportedError
-from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
+from ..registry import COTANGENT, DIFFERENTIAL, REWRITE, TRANSPOSE, VALIDATE, VEC, construct
+from ..simplify.rewrite import absorbed, tidied
+from .vec import Vec, vec
 from ..shapes import require_equal_shapes
 
 __all__ = ["hadamard"]
@@ -50,8 +56,122 @@ def d_hadamard_power(U, d):
 
 # == identification ==
 
+def one_linear_factor(L, walk):
+    """(the factor of the product L linear in dX, the other factors)."""
+    inner = [a for a in L.args if walk.has(a)]
+    if len(inner) != 1:
+        raise walk.nonlinear(L)
+    return inner[0], [a for a in L.args if a is not inner[0]]
+
+
+@COTANGENT.register(HadamardProduct)
+def cotangent_hadamard(L, G, walk):
+    """<G, A ∘ L> = <A ∘ G, L>."""
+    inner, others = one_linear_factor(L, walk)
+    yield from walk(inner, HadamardProduct(*others, G))
+
+@VEC.register(HadamardProduct)
+def vec_hadamard(L, walk):
+    """vec(A ∘ L) = diag(vec A) vec(L)."""
+    inner, others = one_linear_factor(L, walk)
+    A = others[0] if len(others) == 1 else HadamardProduct(*others)
+    D = DiagMatrix(vec(A))
+    for J in walk(inner):
+        yield MatMul(D, J)
+
 
 # == simplification ==
+
+
+@REWRITE.register(HadamardPower)
+def hadamard_power_one(e):
+    """A^{∘1} = A."""
+    return e.base if e.exp == 1 else e
+
+
+@REWRITE.register(HadamardProduct)
+def hadamard_scalars(e):
+    """(c A) ∘ B = c (A ∘ B)."""
+    coeffs, parts = [], []
+    for a in e.args:
+        c, mats = a.as_coeff_matrices() if isinstance(a, MatMul) else (S.One, [a])
+        coeffs.append(c)
+        parts.append(mats[0] if len(mats) == 1 else MatMul(*mats))
+    c = Mul(*coeffs)
+    if c != 1:
+        return canonical_product(c, [HadamardProduct(*parts)])
+    return e
+
+
+@REWRITE.register(HadamardProduct)
+def hadamard_ones(e):
+    """1 ∘ U = U."""
+    rest = [a for a in e.args if not isinstance(a, OneMatrix)]
+    if len(rest) < len(e.args):
+        return rest[0] if len(rest) == 1 else (HadamardProduct(*rest) if rest else e.args[0])
+    return e
+
+
+@REWRITE.register(HadamardProduct)
+def diagonal_part_ignores_transpose(e):
+    """M^T ∘ I = M ∘ I;  I ∘ I = I."""
+    if len(e.args) == 2 and any(isinstance(a, Identity) for a in e.args):
+        others = [a for a in e.args if not isinstance(a, Identity)]
+        if not others:
+            return e.args[0]
+        if isinstance(others[0], Transpose):
+            return HadamardProduct(others[0].arg, Identity(others[0].shape[0]))
+    return e
+
+
+@REWRITE.register(HadamardProduct, order=100)
+def hadamard_order(e):
+    """Hadamard factors in a fixed order (∘ commutes)."""
+    ordered = sorted(e.args, key=default_sort_key)
+    return e if list(e.args) == ordered else HadamardProduct(*ordered)
+
+def hadamard_collected(*factors):
+    """u ∘ v ∘ ... with nested products flattened, scalars pulled out, ones dropped,
+    vec(U) ∘ vec(V) = vec(U ∘ V), and c φ(U) = (c φ)(U) for one elementwise function."""
+    coeff, flat = S.One, []
+    for f in factors:
+        for g in (f.args if isinstance(f, HadamardProduct) else (f,)):
+            c, g = split_coeff(g)
+            coeff = coeff * c
+            if not isinstance(g, OneMatrix):
+                flat.append(g)
+    if not flat:
+        return scaled(coeff, OneMatrix(*factors[0].shape))
+    vecs = [g for g in flat if isinstance(g, Vec)]
+    if len(vecs) > 1 and all(g.arg.shape == vecs[0].arg.shape for g in vecs):
+        inner = HadamardProduct(*sorted((g.arg for g in vecs), key=default_sort_key))
+        flat = [g for g in flat if not isinstance(g, Vec)] + [Vec(inner)]
+    if len(flat) == 1:
+        one = absorbed(coeff, flat[0])
+        if one is not None:
+            return one
+    body = flat[0] if len(flat) == 1 else HadamardProduct(*sorted(flat, key=default_sort_key))
+    return scaled(coeff, body)
+
+
+def collect_hadamard(terms, form):
+    """sum_i c_i (u_i ∘ f) = (sum_i c_i u_i) ∘ f for a factor f common to every term."""
+    split = []
+    terms = [tidied(t) for t in terms]
+    for t in terms:
+        c, body = split_coeff(t)
+        split.append((c, list(body.args) if isinstance(body, HadamardProduct) else [body]))
+    # a multiset: u ∘ u ∘ v and u ∘ w share one u, not two
+    common = Counter(split[0][1])
+    for _, fs in split[1:]:
+        common &= Counter(fs)
+    if not common:
+        return form.simplified(matadd(*terms))
+    rest = []
+    for c, fs in split:
+        left = list((Counter(fs) - common).elements())
+        rest.append(scaled(c, hadamard_collected(*left) if left else OneMatrix(*terms[0].shape)))
+    return hadamard_collected(form.simplified(matadd(*rest)), *common.elements())
 
 
 # == structure ==

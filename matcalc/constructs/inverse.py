@@ -7,12 +7,12 @@
 
 ``Inverse`` is a ``MatPow`` subclass in SymPy; both live here.
 """
-from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, S
+from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, Mul, S
 from sympy.matrices.expressions.special import ZeroMatrix
 
-from ..algebra import transpose_of
+from ..algebra import canonical_product, matmul, transpose_of
 from ..errors import UnsupportedError
-from ..registry import DIFFERENTIAL, TRANSPOSE, VALIDATE, construct
+from ..registry import DIFFERENTIAL, REWRITE, TRANSPOSE, VALIDATE, construct
 from ..shapes import require_square
 from .scalars import scalar
 
@@ -70,6 +70,38 @@ def _power(base, i):
 
 
 # == simplification ==
+
+
+@REWRITE.register(Inverse)
+def inverse_of_product(e):
+    """(c A B)^{-1} = c^{-1} B^{-1} A^{-1} when every factor is square."""
+    if isinstance(e.arg, MatMul):
+        coeff, mats = e.arg.as_coeff_matrices()
+        if all(m.shape[0] == m.shape[1] for m in mats) and (len(mats) > 1 or coeff != 1):
+            return matmul(1 / coeff, *[Inverse(m) for m in reversed(mats)])
+    return e
+
+
+@REWRITE.register(Inverse)
+def inverse_of_power(e):
+    """(A^k)^{-1} = A^{-k}, so that powers merge: A^{-3} A^2 = A^{-1}."""
+    if isinstance(e.arg, MatPow) and e.arg.exp.is_integer:
+        return MatPow(e.arg.base, -e.arg.exp)
+    return e
+
+
+def _is_scalar_power(M):
+    return isinstance(M, MatPow) and tuple(M.shape) == (1, 1) and not M.exp.is_integer
+
+
+@REWRITE.register(MatMul)
+def scalar_powers_of_one_by_one(e):
+    """A 1x1 factor M^p (p not an integer) inside a product is the scalar (M_00)^p."""
+    coeff, mats = e.as_coeff_matrices()
+    if len(mats) > 1 and any(_is_scalar_power(m) for m in mats):
+        extra = Mul(*[scalar(m.base) ** m.exp for m in mats if _is_scalar_power(m)])
+        return canonical_product(coeff * extra, [m for m in mats if not _is_scalar_power(m)])
+    return e
 
 
 # == structure ==

@@ -5,11 +5,18 @@
     vec(A ⊗ L) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec(A) ⊗ I_{cd}) vec(L)      (A a x b, L c x d)
     (A ⊗ B)^T = A^T ⊗ B^T
 """
-from sympy import MatAdd, MatMul
+from sympy import Identity, MatAdd, MatMul, S, Transpose
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
-from ..algebra import transpose_of
-from ..registry import DIFFERENTIAL, TRANSPOSE, construct
+from ..algebra import flat_matmul, matadd, scaled, split_coeff, transpose_of
+from ..errors import UnsupportedError
+from ..registry import (COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, PAIRS, STRUCTURAL_FACTORS,
+                        SUM_MERGES, TRANSPOSE, VEC, construct, describe)
+from ..shapes import same_size
+from .scalars import scalar
+from .vec import Vec, vec
+from .commutation import commutation
+from .trace import trace
 
 __all__ = ["kron"]
 
@@ -40,8 +47,143 @@ def d_kronecker(U, d):
 
 # == identification ==
 
+@COTANGENT.register(KroneckerProduct)
+def cotangent_kronecker(L, G, walk):
+    """<C ⊗ D, A ⊗ L> = tr(C^T A) <D, L>  (and mirrored), with I_{pq} = I_p ⊗ I_q."""
+    if len(L.args) != 2:
+        L = KroneckerProduct(L.args[0], KroneckerProduct(*L.args[1:]))
+    A, B = L.args
+    coeff, M = split_coeff(G)
+    if isinstance(M, Identity):
+        if A.shape[0] != A.shape[1] or B.shape[0] != B.shape[1]:
+            raise UnsupportedError(f"the trace of the Kronecker product {describe(L)} of "
+                                   "non-square factors", "tr(A ⊗ B) = tr A tr B needs square A and B")
+        C, D = Identity(A.shape[0]), Identity(B.shape[0])
+    elif isinstance(M, KroneckerProduct) and len(M.args) == 2 and M.args[0].shape == A.shape:
+        C, D = M.args
+    else:
+        raise UnsupportedError(f"the Kronecker product {describe(L)} under a general cotangent",
+                               "gradients through ⊗ need the cotangent in Kronecker form")
+    if walk.has(A) and walk.has(B):
+        raise walk.nonlinear(L)
+    if walk.has(B):
+        yield from walk(B, MatMul(coeff * trace(MatMul(transpose_of(C), A)), D))
+    else:
+        yield from walk(A, MatMul(coeff * trace(MatMul(transpose_of(D), B)), C))
+
+@VEC.register(KroneckerProduct)
+def vec_kronecker(L, walk):
+    """vec(A ⊗ B) = (I_b ⊗ K_{d,a} ⊗ I_c)(vec A ⊗ vec B)  (A a x b, B c x d)."""
+    args = list(L.args)
+    A = args[0]
+    B = args[1] if len(args) == 2 else KroneckerProduct(*args[1:])
+    (a, b), (c, d) = A.shape, B.shape
+    P = KroneckerProduct(Identity(b), commutation(d, a), Identity(c))
+    if walk.has(A) and walk.has(B):
+        raise walk.nonlinear(L)
+    if walk.has(B):
+        left, inner = MatMul(P, KroneckerProduct(Vec(A), Identity(c * d))), B
+    else:
+        left, inner = MatMul(P, KroneckerProduct(Identity(a * b), Vec(B))), A
+    for J in walk(inner):
+        yield MatMul(left, J)
+
 
 # == simplification ==
+
+
+def kron_canonical(args, form):
+    """(c, A1 ⊗ ... ⊗ Ak) canonical: flat, simplified factors, scalars out, I_1 dropped,
+    adjacent identities merged (I_a ⊗ I_b = I_{ab}); 1x1 factors become scalars."""
+    flat = []
+    for a in args:
+        flat.extend(a.args if isinstance(a, KroneckerProduct) else (a,))
+    coeff, parts = S.One, []
+    for a in flat:
+        c0, a = form.normalize(a) if isinstance(a, Vec) else (S.One, form.simplified(a))
+        c, a = split_coeff(a)
+        coeff = coeff * c0 * c
+        if a.shape == (1, 1):
+            if not isinstance(a, Identity):
+                coeff = coeff * scalar(a)
+            continue
+        if parts and isinstance(a, Identity) and isinstance(parts[-1], Identity):
+            parts[-1] = Identity(parts[-1].shape[0] * a.shape[0])
+            continue
+        parts.append(a)
+    if not parts:
+        return coeff, Identity(1)
+    if len(parts) == 1:
+        return coeff, parts[0]
+    return coeff, KroneckerProduct(*parts)
+
+
+STRUCTURAL_FACTORS.add(KroneckerProduct)
+
+
+@JACOBIAN_FACTOR.register(KroneckerProduct)
+def canonical_kronecker_factor(F, form):
+    """A ⊗ B in canonical form (``kron_canonical``)."""
+    return kron_canonical(F.args, form)
+
+
+@PAIRS.register(KroneckerProduct, KroneckerProduct)
+def mixed_product(P, Q, form):
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD."""
+    if len(P.args) == len(Q.args) and all(same_size(a.shape[1], b.shape[0])
+                                          for a, b in zip(P.args, Q.args)):
+        c, K = kron_canonical([MatMul(a, b) for a, b in zip(P.args, Q.args)], form)
+        return c, [K]
+    return None
+
+
+@PAIRS.register(KroneckerProduct, Vec, when=lambda P, Q: len(P.args) == 2)
+def kronecker_times_vec(P, Q, form):
+    """(C ⊗ D) vec(M) = vec(D M C^T)."""
+    C, D = P.args
+    M = Q.arg
+    if same_size(D.shape[1], M.shape[0]) and same_size(C.shape[1], M.shape[1]):
+        return S.One, [vec(form.simplified(MatMul(D, M, transpose_of(C))))]
+    return None
+
+
+@PAIRS.register(Transpose, KroneckerProduct,
+                when=lambda P, Q: isinstance(P.arg, Vec) and len(Q.args) == 2)
+def vec_row_times_kronecker(P, Q, form):
+    """vec(G)^T (C ⊗ D) = vec(D^T G C)^T."""
+    C, D = Q.args
+    G = P.arg.arg
+    if same_size(G.shape[0], D.shape[0]) and same_size(G.shape[1], C.shape[0]):
+        return S.One, [transpose_of(vec(form.simplified(MatMul(transpose_of(D), G, C))))]
+    return None
+
+
+@SUM_MERGES.register(MatAdd, order=10)
+def merge_kronecker_terms(terms, form):
+    """P ⊗ A + P ⊗ B = P ⊗ (A + B) and A ⊗ P + B ⊗ P = (A + B) ⊗ P."""
+    for side in (0, -1):
+        groups, rest = {}, []
+        for a in terms:
+            c, mats = flat_matmul(a)
+            if len(mats) == 1 and isinstance(mats[0], KroneckerProduct) and len(mats[0].args) == 2:
+                first, second = mats[0].args
+                key, other = (first, second) if side == 0 else (second, first)
+                groups.setdefault(key, []).append((c, other, a))
+            else:
+                rest.append(a)
+        if not any(len(g) > 1 for g in groups.values()):
+            continue
+        merged = []
+        for key, members in groups.items():
+            if len(members) == 1:
+                merged.append(members[0][2])
+                continue
+            inner = form.simplified(matadd(*[scaled(c, other) for c, other, _ in members]))
+            c, inner = split_coeff(inner)
+            pair = (key, inner) if side == 0 else (inner, key)
+            merged.append(scaled(c, KroneckerProduct(*pair)))
+        terms = merged + rest
+    return terms
 
 
 # == structure ==

@@ -6,14 +6,15 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Add, Basic, Integer, Mul, Pow, log
+from sympy import Add, Basic, Identity, Integer, Mul, Pow, log
 from sympy.concrete.summations import Sum
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.tensor.indexed import Indexed
 
 from ..errors import UnsupportedError
-from ..registry import DIFFERENTIAL, construct, describe
+from ..algebra import scaled
+from ..registry import COTANGENT, DIFFERENTIAL, construct, describe
 
 __all__ = ["ScalarElement", "scalar", "as_scalar"]
 
@@ -119,6 +120,30 @@ def d_containing_index_sum(s, d):
 
 
 # == identification ==
+
+@COTANGENT.register(Add)
+def cotangent_add(s, c, walk):
+    """<c, a + b> = <c, a> + <c, b>."""
+    for a in s.args:
+        if walk.has(a):
+            yield from walk(a, c)
+
+
+@COTANGENT.register(Mul)
+def cotangent_mul(s, c, walk):
+    """<c, a s> = <c a, s>: the one factor linear in dX keeps the rest as coefficient."""
+    inner = [a for a in s.args if walk.has(a)]
+    if len(inner) != 1:
+        raise walk.nonlinear(s)
+    outer = Mul(*[a for a in s.args if a is not inner[0]])
+    yield from walk(inner[0], c * outer)
+
+
+@COTANGENT.register(MatrixElement, when=lambda s: tuple(s.parent.shape) == (1, 1))
+def cotangent_element(s, c, walk):
+    """<c, (L)_{00}> = <c I_1, L>  for a 1x1 matrix differential L."""
+    yield from walk(s.parent, scaled(c, Identity(1)))
+
 
 
 # == simplification ==

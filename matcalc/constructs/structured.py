@@ -6,10 +6,13 @@ never leaks between unrelated expressions, and is seen by simplification
 (``S.T -> S``, ``Q^{-1} -> Q^T``) and by the evaluator's random draws.
 """
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
-from sympy import Basic, MatrixSymbol
+from sympy import Basic, Identity, MatMul, MatrixSymbol, Transpose
 from sympy.core.symbol import Str
 from sympy.assumptions import Q, ask, global_assumptions
 from sympy.matrices.exceptions import NonSquareMatrixError
+
+from ..algebra import canonical_product
+from ..registry import REWRITE
 
 __all__ = ["StructuredMatrixSymbol", "STRUCTURES", "structure_of", "is_symmetric",
            "symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive",
@@ -116,3 +119,21 @@ def structure_of(symbol):
 
 def is_symmetric(symbol):
     return "symmetric" in STRUCTURES[structure_of(symbol)]
+
+
+# == simplification ==
+
+def _is_orthogonal(M):
+    return isinstance(M, MatrixSymbol) and structure_of(M) == "orthogonal"
+
+
+@REWRITE.register(MatMul)
+def orthogonal_cancel(e):
+    """Q Q^T = Q^T Q = I for an orthogonal Q."""
+    coeff, mats = e.as_coeff_matrices()
+    for i in range(len(mats) - 1):
+        u, v = mats[i], mats[i + 1]
+        if _is_orthogonal(u) and v == Transpose(u) or _is_orthogonal(v) and u == Transpose(v):
+            rest = mats[:i] + mats[i + 2:]
+            return canonical_product(coeff, rest or [Identity(u.shape[0])])
+    return e

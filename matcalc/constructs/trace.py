@@ -3,9 +3,11 @@
     d tr(U) = tr(dU)               <c, tr(L)> = <c I, L>          (c a scalar cotangent)
     tr(M^T) = tr(M)                tr(A + B) = tr A + tr B,  tr(c A) = c tr A   (equality only)
 """
-from sympy import Trace
+from sympy import Add, Identity, MatAdd, MatMul, Trace, Transpose
 
-from ..registry import DIFFERENTIAL, VALIDATE, construct
+from ..algebra import scaled
+
+from ..registry import CANONICAL, COTANGENT, DIFFERENTIAL, REWRITE, VALIDATE, construct
 from ..shapes import require_square
 
 __all__ = ["trace"]
@@ -30,8 +32,34 @@ def d_trace(s, d):
 
 # == identification ==
 
+@COTANGENT.register(Trace)
+def cotangent_trace(s, c, walk):
+    """<c, tr(L)> = <c I, L>."""
+    yield from walk(s.arg, scaled(c, Identity(s.arg.shape[0])))
+
+
 
 # == simplification ==
+
+
+@REWRITE.register(Trace)
+def trace_of_transpose(e):
+    """tr(M^T) = tr(M)."""
+    if isinstance(e.arg, Transpose):
+        return Trace(e.arg.arg)
+    return e
+
+
+@CANONICAL.register(Trace)
+def trace_linear(e):
+    """tr(A + B) = tr A + tr B;  tr(c A) = c tr A (canonical form only)."""
+    if isinstance(e.arg, MatAdd):
+        return Add(*[Trace(a) for a in e.arg.args])
+    if isinstance(e.arg, MatMul):
+        coeff, mats = e.arg.as_coeff_matrices()
+        if coeff != 1:
+            return coeff * Trace(MatMul(*mats))
+    return e
 
 
 # == structure ==

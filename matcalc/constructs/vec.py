@@ -11,9 +11,8 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.matrices.matrixbase import MatrixBase
 
-from ..algebra import flat_matmul, product, scaled, transpose_of
-from ..registry import construct
-from .kronecker import kron
+from ..algebra import flat_matmul, product, scaled, split_coeff, transpose_of
+from ..registry import JACOBIAN_FACTOR, STRUCTURAL_FACTORS, construct
 
 __all__ = ["Vec", "vec"]
 
@@ -75,6 +74,7 @@ def vec(M):
         return transpose_of(M)
     outer = _outer_product(M)
     if outer is not None:
+        from .kronecker import kron  # kronecker.py's rules use Vec: it imports this module
         coeff, u, w = outer
         return scaled(coeff, kron(transpose_of(w), u))
     return Vec(M)
@@ -97,6 +97,16 @@ construct(Vec, "matrix", refuses={
 
 
 # == simplification ==
+
+
+STRUCTURAL_FACTORS.add(Vec)
+
+
+@JACOBIAN_FACTOR.register(Vec)
+def canonical_vec(F, form):
+    """vec(c M) = c vec(M), with M simplified (``vec`` of a column is itself ...)."""
+    c, inner = split_coeff(form.simplified(F.arg))
+    return c, vec(inner)
 
 
 # == structure ==

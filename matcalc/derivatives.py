@@ -1,0 +1,265 @@
+"""The public entry points: differential -> identify -> simplify -> result.
+
+    grad(f, X)                                  G[i, j] = df / dX[i, j]   (shape of X)
+    grad(f, X, layout="numerator")              G^T                       (MML ch. 5)
+    grad(f, X, structure="symmetric")           (G + G^T) / 2
+    grad(f, X, structure="symmetric-elementwise")  G + G^T - G ∘ I        (Cookbook 2.8.2)
+    derive(f, X)                                a Derivation: the result and every step
+    jacobian(F, X)                    J = d vec(F) / d vec(X)^T        (rs x pq; numerator layout)
+    jacobian(F, X, "denominator")     J^T = d vec(F)^T / d vec(X)      (pq x rs)
+    hessian(f, X)                     H = d^2 f / d vec(X) d vec(X)^T  (pq x pq, symmetric)
+
+``vec`` stacks columns.  The Hessian is the Jacobian of vec(grad f); a scalar F gives the
+row vec(grad f)^T; a scalar ``Symbol`` X is a 1 x 1 variable.
+"""
+from dataclasses import dataclass, field
+
+from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, S, Symbol, nan, oo, zoo
+from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy.matrices.expressions.special import ZeroMatrix
+
+from .algebra import flat_matmul, transpose_of
+from .constructs.differentials import DifferentialSymbol
+from .constructs.hadamard import hadamard
+from .constructs.scalars import as_scalar, scalar
+from .constructs.trace import trace
+from .differential import differential, differential_steps
+from .errors import NonFiniteError
+from .identify import gradient_terms, scalar_jacobian, vec_jacobian
+from .registry import describe
+from .shapes import check_shapes
+from .simplify import normalize, simplify_result
+from .simplify.kronecker_form import simplify_jacobian
+
+__all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "GRADIENT_LAYOUTS",
+           "JACOBIAN_LAYOUTS", "GRADIENT_STRUCTURES"]
+
+#: layouts of a gradient: shaped like X (denominator) or its transpose (numerator, MML)
+GRADIENT_LAYOUTS = ("denominator", "numerator")
+#: layouts of a Jacobian: d vec(F)/d vec(X)^T (numerator) or its transpose (denominator)
+JACOBIAN_LAYOUTS = ("numerator", "denominator")
+GRADIENT_STRUCTURES = (None, "symmetric", "symmetric-elementwise")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation: the rule applied and the expression after it."""
+    rule: str
+    expr: object
+    lhs: str = ""
+
+    def __iter__(self):  # (rule, expr) unpacking
+        return iter((self.rule, self.expr))
+
+
+@dataclass
+class Derivation:
+    """A derivation of a gradient: ``result`` and the ``steps`` that led to it."""
+    f: object
+    wrt: object
+    result: object
+    steps: list = field(default_factory=list)
+    kind: str = "gradient"
+
+    def __str__(self):
+        width = max((len(s.rule) for s in self.steps), default=0)
+        lines = [f"{self.kind} of {self.f} with respect to {self.wrt}"]
+        lines += [f"  {s.rule:<{width}}   {s.expr}" for s in self.steps]
+        lines.append(f"  result: {self.result}")
+        return "\n".join(lines)
+
+    def latex(self):
+        from .latex import derivation_latex
+        return derivation_latex(self)
+
+    def _repr_latex_(self):
+        return "$$" + self.latex().replace("\\begin{align*}", "\\begin{aligned}") \
+            .replace("\\end{align*}", "\\end{aligned}") + "$$"
+
+
+# --------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------
+
+_NON_FINITE = {nan: "nan", zoo: "zoo (a division by zero?)", oo: "oo", -oo: "-oo"}
+
+
+def _require_finite(expr, what):
+    """Refuse ``expr`` when it holds nan, zoo or an infinity: it has no finite value."""
+    for value, name in _NON_FINITE.items():
+        if expr.has(value):
+            raise NonFiniteError(f"{what} is not finite: it contains {name}: {describe(expr)}")
+    return expr
+
+
+def _function(f):
+    """``f`` as a SymPy expression (never text), free of unevaluated derivatives, finite,
+    well shaped."""
+    if isinstance(f, str):
+        raise TypeError("the function must be a SymPy expression, not text; parse text with "
+                        "matcalc.parse.parse(text), which never evaluates it")
+    f = _sympify(f)
+    if f.has(Derivative):
+        raise ValueError(f"the function contains an unevaluated Derivative: {f}")
+    _require_finite(f, "the function")
+    check_shapes(f)
+    return f
+
+
+def _validate_gradient(f, X, layout, structure):
+    if not isinstance(X, MatrixSymbol):
+        kind = "a scalar Symbol" if isinstance(X, Symbol) else type(X).__name__
+        raise TypeError(f"the variable must be a MatrixSymbol (a vector is an n x 1 MatrixSymbol), "
+                        f"got {kind}: {X!r}")
+    if layout not in GRADIENT_LAYOUTS:
+        raise ValueError(f"layout must be one of {GRADIENT_LAYOUTS}, got {layout!r}")
+    if structure not in GRADIENT_STRUCTURES:
+        raise ValueError(f"structure must be one of {GRADIENT_STRUCTURES}, got {structure!r}")
+    if structure is not None and X.shape[0] != X.shape[1]:
+        raise ValueError(f"structure={structure!r} needs a square variable, {X} is {X.shape[0]} x {X.shape[1]}")
+    if isinstance(f, str):
+        _function(f)
+    f = _sympify(f)
+    if isinstance(f, MatrixExpr) and tuple(f.shape) != (1, 1):
+        raise ValueError(f"grad needs a scalar function; {f} has shape {f.shape[0]} x {f.shape[1]}"
+                         " (use matcalc.jacobian for matrix-valued functions)")
+    return as_scalar(_function(f))
+
+
+# --------------------------------------------------------------------------
+# gradients
+# --------------------------------------------------------------------------
+
+def _apply_structure(G, structure):
+    """sym(G) = (G + G^T)/2;  Cookbook 2.8.2: G + G^T - G ∘ I."""
+    if structure == "symmetric":
+        return MatMul(Rational(1, 2), MatAdd(G, transpose_of(G)))
+    if structure == "symmetric-elementwise":
+        return MatAdd(G, transpose_of(G), MatMul(-1, hadamard(G, Identity(G.shape[0]))))
+    return G
+
+
+def _finish(G, layout, structure):
+    G = simplify_result(G)
+    if structure is not None:
+        G = simplify_result(_apply_structure(G, structure))
+    if layout == "numerator":
+        G = simplify_result(transpose_of(G))
+    if G.has(Derivative):
+        raise AssertionError(f"internal error: unevaluated Derivative in a result: {G}")
+    return _require_finite(G, "the derivative")
+
+
+def _gradient(df, X):
+    terms = gradient_terms(df, DifferentialSymbol.of(X))
+    if not terms:
+        return ZeroMatrix(*X.shape)
+    return MatAdd(*terms) if len(terms) > 1 else terms[0]
+
+
+def grad(f, X, layout="denominator", structure=None):
+    """The gradient of the scalar ``f`` with respect to the matrix ``X``, in closed form.
+
+    Raises ``UnsupportedError`` naming any construct matcalc has no rule for.
+    """
+    f = _validate_gradient(f, X, layout, structure)
+    return _finish(_gradient(differential(f, X), X), layout, structure)
+
+
+def derive(f, X, layout="denominator", structure=None):
+    """Like ``grad`` but returns a ``Derivation`` with every step recorded."""
+    f = _validate_gradient(f, X, layout, structure)
+    df, dsteps = differential_steps(f, X)
+    steps = [Step(rule, expr, "df") for rule, expr in dsteps]
+    raw = _gradient(df, X)
+    canonical = simplify_result(raw)
+    dX = DifferentialSymbol.of(X)
+    steps.append(Step("trace cyclic: df = tr(G^T dX)", trace(MatMul(transpose_of(canonical), dX)),
+                      "df"))
+    steps.append(Step("identify gradient: G", canonical, f"grad_{X.name} f"))
+    G = _finish(raw, layout, structure)
+    if structure is not None:
+        steps.append(Step(f"structure={structure}", G, f"grad_{X.name} f"))
+    elif layout == "numerator":
+        steps.append(Step("numerator layout: transpose", G, f"grad_{X.name} f"))
+    return Derivation(f, X, G, steps)
+
+
+# --------------------------------------------------------------------------
+# Jacobians and Hessians
+# --------------------------------------------------------------------------
+
+def _is_scalar(F):
+    return not isinstance(F, MatrixExpr) or tuple(F.shape) == (1, 1)
+
+
+def _prepare(F, X):
+    """(F, X, restore): a scalar ``Symbol`` X becomes the 1 x 1 variable X[0, 0]."""
+    F = _function(F)
+    if isinstance(X, MatrixSymbol):
+        return F, X, lambda J: J
+    if isinstance(X, Symbol):
+        X1 = MatrixSymbol(X.name, 1, 1)
+        element = scalar(X1)
+        F = F.xreplace({X: element})
+
+        def restore(J):
+            J = J.xreplace({element: X, MatrixElement(X1, 0, 0): X})
+            if isinstance(J, MatrixExpr) and tuple(J.shape) == (1, 1):
+                J = _as_plain_scalar(J)
+            return J.xreplace({X1: MatMul(X, Identity(1))}) if isinstance(J, MatrixExpr) else J
+        return F, X1, restore
+    raise TypeError(f"the variable must be a MatrixSymbol (a vector is an n x 1 MatrixSymbol) "
+                    f"or a scalar Symbol, got {type(X).__name__}: {X!r}")
+
+
+def _as_plain_scalar(J):
+    """A 1 x 1 result c I_1 as the scalar c; anything else as J[0, 0]."""
+    if isinstance(J, ZeroMatrix):
+        return S.Zero
+    coeff, mats = flat_matmul(J)
+    if all(isinstance(m, Identity) for m in mats):
+        return coeff
+    return MatrixElement(J, 0, 0)
+
+
+def jacobian(F, X, layout="numerator"):
+    """d vec(F) / d vec(X)^T (shape rs x pq) in Kronecker form; ``layout="denominator"``
+    gives its transpose.
+
+    ``jacobian(A*X*B, X) = B^T ⊗ A``, ``jacobian(X.T, X) = K_{p,q}``,
+    ``jacobian(X.I, X) = -(X^{-T} ⊗ X^{-1})``; a scalar F gives vec(grad F)^T.
+    Raises ``UnsupportedError`` naming any construct without a rule.
+    """
+    if layout not in JACOBIAN_LAYOUTS:
+        raise ValueError(f"layout must be one of {JACOBIAN_LAYOUTS}, got {layout!r}")
+    F, X, restore = _prepare(F, X)
+    dX = DifferentialSymbol.of(X)
+    if _is_scalar(F):
+        J = scalar_jacobian(differential(as_scalar(F), X), dX)
+    else:
+        J = vec_jacobian(differential(F, X), dX)
+    if layout == "denominator":
+        J = simplify_jacobian(transpose_of(J)) if isinstance(J, MatrixExpr) else J
+    return restore(_require_finite(J, "the derivative"))
+
+
+def hessian(f, X):
+    """d^2 f / d vec(X) d vec(X)^T (pq x pq) for a scalar f: the Jacobian of vec(grad f).
+
+    For a vector x (n x 1) it is the ordinary n x n Hessian.
+    """
+    f, X, restore = _prepare(f, X)
+    if not _is_scalar(f):
+        raise ValueError(f"hessian needs a scalar function; {f} has shape "
+                         f"{f.shape[0]} x {f.shape[1]} (use jacobian)")
+    # the gradient is differentiated as an unconstrained function of X: a structured
+    # (e.g. symmetric) X would let grad simplify X^T to X first, which changes the
+    # gradient off the structure and so its derivative in non-symmetric directions
+    plain = MatrixSymbol(X.name, *X.shape)
+    G = grad(as_scalar(f).xreplace({X: plain}), plain)
+    H = vec_jacobian(differential(G, plain), DifferentialSymbol.of(plain))
+    if plain != X:
+        H = simplify_jacobian(normalize(H.xreplace({plain: X})))
+    return restore(_require_finite(H, "the derivative"))

@@ -1,0 +1,79 @@
+"""Local rewrites applied bottom-up: the Cookbook form of every node.
+
+Each construct registers its own rewrites in ``REWRITE`` (transposes pushed to symbols,
+``(AB)^{-1} = B^{-1}A^{-1}`` for square factors, ``tr(M^T) = tr(M)``, ``1 ∘ U = U``, powers
+merged, ``U U^{-1} = I`` ...) and the extra ones that only decide equality in ``CANONICAL``
+(``tr(A + B) = tr A + tr B``, ``det(AB) = det A det B``).  A node is rewritten with its
+class's rules until none applies (``exhaust``), children first.
+"""
+from sympy import Basic
+from sympy.matrices.expressions.matexpr import MatrixSymbol
+
+from ..registry import CANONICAL, NEGATE, REWRITE, SCALE, TIDY
+
+__all__ = ["normalize", "local_rewrite", "canonical_rewrite", "negated", "absorbed", "tidied"]
+
+
+def _exhaust(tables):
+    """The rewrite applying the rules of ``tables`` for the node's class, in order, until
+    none changes it (a pass ends early when a rule turns the node into another construct:
+    the next pass uses that construct's rules)."""
+    def one_pass(e):
+        kind = type(e)
+        for table in tables:
+            for rule in table.lookup(e):
+                e = rule(e)
+                if type(e) is not kind:
+                    return e
+        return e
+
+    def rewrite(e):
+        while True:
+            new = one_pass(e)
+            if new == e:
+                return new
+            e = new
+    return rewrite
+
+
+local_rewrite = _exhaust((REWRITE,))
+canonical_rewrite = _exhaust((REWRITE, CANONICAL))
+
+
+def negated(M):
+    """-M as one factor when M can absorb a sign cheaply (``NEGATE`` rules), else None."""
+    rule = NEGATE.lookup(M)
+    return None if rule is None else rule(M)
+
+
+def absorbed(coeff, M):
+    """c M as one factor when M can absorb the scalar (``SCALE`` rules), else None."""
+    rule = SCALE.lookup(M)
+    return None if rule is None else rule(M, coeff)
+
+
+def tidied(M):
+    """M with every node that has a ``TIDY`` rule in lowest terms."""
+    return M.replace(lambda e: TIDY.lookup(e) is not None, lambda e: TIDY(e))
+
+
+def normalize(expr, rewrite=None):
+    """Apply ``local_rewrite`` bottom-up to every node (memoised on shared subtrees)."""
+    memo = {}
+    rewrite = local_rewrite if rewrite is None else rewrite
+
+    def walk(e):
+        if not isinstance(e, Basic) or not e.args or isinstance(e, MatrixSymbol) or e.is_Atom:
+            return e
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
+        args = [walk(a) for a in e.args]
+        rebuilt = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+        out = rewrite(rebuilt)
+        if out is not rebuilt and out != rebuilt:
+            out = walk(out)
+        memo[e] = out
+        return out
+
+    return walk(expr)
