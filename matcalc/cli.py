@@ -251,7 +251,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: the most random points ``--points`` takes (each point is a finite-difference check;
-#: the oracle's plan is a list of that length: 10^9 of them was a MemoryError)
+#: the oracle's plan is a list of that length: 10^9 of them was a MemoryError); the oracle
+#: itself refuses more than its own MAX_POINTS (the same 1,000) from the Python API
 MAX_POINTS = 1000
 #: ``--seed`` is a NumPy seed (non-negative) of which the oracle uses 32 bits: a negative or
 #: larger seed is refused, not mapped
@@ -279,7 +280,7 @@ def _argument(text, convert, accept, expected):
 
 def _points(text):
     return _argument(text, int, lambda n: 1 <= n <= MAX_POINTS,
-                     f"a positive integer up to {MAX_POINTS}")
+                     f"a positive integer (at most {MAX_POINTS:,} points)")
 
 
 def _seed(text):

@@ -312,11 +312,11 @@ EXACT_ERRORS = [
                                                        "to 4294967295, got 4294967296 (see "
                                                        "'matcalc verify --help')"),
     (["grad", "tr(X)", "--wrt", "X", "--check", "--points", "1000000000"],
-     "argument --points: expected a positive integer up to 1000, got 1000000000 (see "
-     "'matcalc grad --help')"),
+     "argument --points: expected a positive integer (at most 1,000 points), got 1000000000 "
+     "(see 'matcalc grad --help')"),
     (["verify", "identities", "--points", "1001"], "argument --points: expected a positive "
-                                                   "integer up to 1000, got 1001 (see 'matcalc "
-                                                   "verify --help')"),
+                                                   "integer (at most 1,000 points), got 1001 "
+                                                   "(see 'matcalc verify --help')"),
 ]
 
 
