@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ..errors import CatalogueError, ParseError, ShapeError
+from ..latex import PREAMBLE, escape_text, latex
 from .entry import NAME_PATTERN
 
 __all__ = ["catalogue_document", "display_forms", "document_text"]
@@ -25,7 +26,6 @@ def document_text(text):
     r"""``text`` for LaTeX text mode, every special character escaped (``\ { } $ & % # _ ^
     ~ < > |``), so that no text of a catalogue is ever read as TeX; control characters
     (newlines included) become spaces."""
-    from ..latex import escape_text
     # escape_text keeps $...$ as math unless the dollar is written \$
     return escape_text(_CONTROL.sub(" ", str(text)).replace("$", r"\$"))
 
@@ -69,7 +69,6 @@ def _derivative_tex(identity, variable_tex, body_tex):
 
 
 def _equation(lhs, rhs_expr, label=""):
-    from ..latex import latex
     rhs = latex(rhs_expr)
     tag = r" \qquad \text{(%s)}" % label if label else ""
     if len(lhs) + len(rhs) < _ONE_LINE:
@@ -83,7 +82,6 @@ def _equation(lhs, rhs_expr, label=""):
 def _broken_sum(expr):
     """The terms of a long sum, as LaTeX rows of bounded length."""
     from sympy import Add, MatAdd
-    from ..latex import latex
     if not isinstance(expr, (Add, MatAdd)):
         return [latex(expr)]
     rows, current = [], ""
@@ -111,12 +109,10 @@ def _texttt(text):
 def _symbol_tex(name):
     """A declared name as math (names are identifiers; anything else is shown as text)."""
     from sympy import Symbol
-    from ..latex import latex
     return latex(Symbol(name)) if NAME_PATTERN.fullmatch(name) else r"\text{%s}" % _texttt(name)
 
 
 def _identity_tex(identity, result):
-    from ..latex import latex
     lines = [r"\paragraph{%s} %s." % (document_text(identity.id), document_text(identity.source))]
     facts = []
     for name, spec in identity.shapes.items():
@@ -195,7 +191,6 @@ def _status_tex(identity, result):
 def catalogue_document(identities, results=None):
     """The catalogue as a LaTeX document (pdflatex), grouped by section; ``results``
     maps identity ids to ``Verification`` records (else the declared status is shown)."""
-    from ..latex import PREAMBLE
     results = results or {}
     sections = {}
     for identity in identities:
