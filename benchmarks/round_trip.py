@@ -27,7 +27,7 @@ from sympy import Basic  # noqa: E402
 
 from test_round_trip import IDENTITIES, read_back  # noqa: E402
 from matcalc.simplify import equal_forms  # noqa: E402
-from matcalc.verify import derive_for  # noqa: E402
+from matcalc.catalogue import derive_for  # noqa: E402
 
 
 class _Timeout(Exception):

@@ -47,31 +47,52 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message + hint)
 
 
-def _positive_int(text):
+#: the most random points ``--points`` takes (each point is a finite-difference check;
+#: the oracle's plan is a list of that length: 10^9 of them was a MemoryError); the oracle
+#: itself refuses more than its own MAX_POINTS (the same 1,000) from the Python API
+MAX_POINTS = 1000
+#: ``--seed`` is a NumPy seed (non-negative) of which the oracle uses 32 bits: a negative or
+#: larger seed is refused, not mapped
+MAX_SEED = 2**32 - 1
+
+
+def _shown(text, width=24):
+    """A command-line value quoted for a message, clipped to ``width`` characters."""
+    text = text.strip()
+    return repr(text if len(text) <= width else text[:width] + "...")
+
+
+def _argument(text, convert, accept, expected):
+    """``convert(text)`` if ``accept`` takes it, else the argparse error
+    ``expected <expected>, got <text>``."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text.strip()!r}")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {_shown(text)}") from None
+    if not accept(value):
+        shown = f"{value:g}" if isinstance(value, float) else value
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {shown}")
     return value
+
+
+def _points(text):
+    return _argument(text, int, lambda n: 1 <= n <= MAX_POINTS,
+                     f"a positive integer (at most {MAX_POINTS:,} points)")
+
+
+def _seed(text):
+    return _argument(text, int, lambda n: 0 <= n <= MAX_SEED, f"a seed from 0 to {MAX_SEED}")
 
 
 def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text.strip()!r}")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value:g}")
-    return value
+    return _argument(text, float, lambda x: x > 0, "a positive number")
 
 
 def build_parser():
     parser = _Parser(prog=PROG, description="Symbolic matrix calculus: closed-form gradients, "
                      "Jacobians and Hessians, checked numerically; the identity catalogue.",
-                     epilog="Exit codes: 0 success, 1 verification failure, 2 bad input, "
-                            "3 internal error.")
+                     epilog="Exit codes: 0 success, 1 verification failure, 2 bad input or "
+                            "an output that cannot be written, 3 internal error.")
     from . import __version__
     parser.add_argument("--version", action="version", version=f"matcalc {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -114,9 +135,10 @@ def build_parser():
         sub.add_argument("--check", action="store_true",
                          help="also check the result against finite differences (exit 1 if "
                               "it fails)")
-        sub.add_argument("--points", type=_positive_int, default=3,
-                         help="random points of --check (default 3)")
-        sub.add_argument("--seed", type=int, default=0, help="seed of --check (default 0)")
+        sub.add_argument("--points", type=_points, default=3,
+                         help=f"random points of --check, 1 to {MAX_POINTS} (default 3)")
+        sub.add_argument("--seed", type=_seed, default=0,
+                         help=f"seed of --check, 0 to {MAX_SEED} (default 0)")
         sub.set_defaults(handler=_derive_command, kind=name)
 
     verify = commands.add_parser(
@@ -133,9 +155,10 @@ def build_parser():
                         help="one line per identity")
     verify.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress indicator on stderr (default: when stderr is a terminal)")
-    verify.add_argument("--points", type=_positive_int, default=3,
-                        help="random points per check (default 3)")
-    verify.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    verify.add_argument("--points", type=_points, default=3,
+                        help=f"random points per check, 1 to {MAX_POINTS} (default 3)")
+    verify.add_argument("--seed", type=_seed, default=0,
+                        help=f"seed, 0 to {MAX_SEED} (default 0)")
     verify.add_argument("--timeout", type=_positive_float, default=60.0,
                         help="seconds allowed per identity (default 60)")
     verify.set_defaults(handler=_verify_command)
@@ -265,7 +288,7 @@ def _variable(parsed, name, text):
 
 
 def _numeric_check(args, f, X, result, layout, structure):
-    from .verify import check_for
+    from .catalogue import check_for
     kind = {"grad": "gradient"}.get(args.kind, args.kind)
     if kind == "jacobian" and layout == "denominator":
         from .algebra import transpose_of
@@ -287,24 +310,6 @@ def _steps_text(derivation):
 # verify / latex
 # --------------------------------------------------------------------------
 
-class _Progress:
-    """``[ 12/237] cookbook-61`` on one rewritten stderr line."""
-
-    def __init__(self, stream, enabled):
-        self.stream, self.enabled, self.width = stream, enabled, 0
-
-    def __call__(self, done, total, identity):
-        if not self.enabled:
-            return
-        if identity is None:
-            self.stream.write("\r" + " " * self.width + "\r")
-        else:
-            text = f"[{done + 1:>{len(str(total))}}/{total}] {identity.id}"
-            self.stream.write("\r" + text.ljust(self.width))
-            self.width = max(self.width, len(text))
-        self.stream.flush()
-
-
 def _progress_enabled(args, err):
     if args.progress is not None:
         return args.progress
@@ -312,83 +317,47 @@ def _progress_enabled(args, err):
 
 
 def _verify_command(args, out, err):
-    from .verify import verify_catalogue
-    handle = _open_output(args.json) if args.json and args.json != "-" else None
-    try:
-        progress = _Progress(err, _progress_enabled(args, err))
+    from .catalogue import verify_catalogue
+    from .catalogue.report import Progress, report_text
+    with _open_output(args.json) if args.json and args.json != "-" else out as json_output:
+        progress = Progress(err, _progress_enabled(args, err))
         report = verify_catalogue(args.path, progress=progress, points=args.points,
                                   seed=args.seed, timeout=args.timeout, ids=args.ids)
-        out.write(_report_text(report, args.verbose) + "\n")
+        out.write(report_text(report, args.verbose) + "\n")
         if args.json:
-            (handle or out).write(json.dumps(report.as_dict(), indent=2) + "\n")
-    finally:
-        if handle is not None:
-            handle.close()
+            json_output.write(json.dumps(report.as_dict(), indent=2) + "\n")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _open_output(path):
     """``path`` opened for writing now, so that a bad path fails before any long work."""
+    from .cli_output import Output
     try:
-        return open(path, "w", encoding="utf-8")
+        return Output.open(path)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _report_text(report, verbose=False):
-    lines = []
-    sections = report.sections()
-    width = max((len(f"{s} {report.titles.get(s, '')}") for s in sections), default=10)
-    width = min(width, 64)
-    for section, counts in sections.items():
-        label = f"{section} {report.titles.get(section, '')}".strip()[:width]
-        errata = "erratum" if counts["erratum"] == 1 else "errata"
-        cells = [f"{counts['pass']:3d} pass", f"{counts['fail']:3d} fail",
-                 f"{counts['erratum']:3d} {errata:<7}"]
-        if counts["unsupported"]:
-            cells.append(f"{counts['unsupported']:3d} unsupported")
-        if counts["error"]:
-            cells.append(f"{counts['error']:3d} malformed")
-        lines.append((f"{label:<{width}}  " + "  ".join(cells)).rstrip())
-    if verbose:
-        lines.append("")
-        for r in report.results:
-            error = "" if r.derived_error is None else f"  err {r.derived_error:.2g}"
-            lines.append(f"  {r.outcome:<11} {r.id:<34}{error}  {r.message}".rstrip())
-    problems = report.failures
-    if problems:
-        lines.append("")
-        lines.append("failures:")
-        for r in problems:
-            if r.outcome == "error":
-                lines.append(f"  malformed: {r.message.splitlines()[0]}")
-            else:
-                lines.append(f"  fail: {r.id} ({r.path}): {r.message}")
-    lines.append(report.summary())
-    return "\n".join(lines)
 
 
 def _latex_command(args, out, err):
     from .catalogue import catalogue_document, load_catalogue
     identities, errors = load_catalogue(args.path, strict=False)
-    handle = _open_output(args.output) if args.output else None
     for error in errors:
         err.write(f"{PROG}: warning: {str(error).splitlines()[0]}\n")
-    results = None
-    if args.verify:
-        from .verify import verify_identity
-        progress = _Progress(err, _progress_enabled(args, err))
-        results = {}
-        for k, identity in enumerate(identities):
-            progress(k, len(identities), identity)
-            results[identity.id] = verify_identity(identity)
-        progress(len(identities), len(identities), None)
-    document = catalogue_document(identities, results)
-    if handle is not None:
-        with handle:
-            handle.write(document)
-    else:
-        out.write(document)
+    if not identities:
+        malformed = f" ({len(errors)} malformed, listed above)" if errors else ""
+        raise CatalogueError(f"no identities found in {args.path}{malformed}")
+    with _open_output(args.output) if args.output else out as output:
+        results = None
+        if args.verify:
+            from .catalogue import verify_identity
+            from .catalogue.report import Progress
+            progress = Progress(err, _progress_enabled(args, err))
+            results = {}
+            for k, identity in enumerate(identities):
+                progress(k, len(identities), identity)
+                results[identity.id] = verify_identity(identity)
+            progress(len(identities), len(identities), None)
+        output.write(catalogue_document(identities, results))
     return EXIT_OK
 
 
@@ -415,7 +384,8 @@ def _protect_expressions(argv):
 
 def main(argv=None, stdout=None, stderr=None):
     """Run the command line; returns the exit code (0, 1, 2 or 3)."""
-    out = stdout if stdout is not None else sys.stdout
+    from .cli_output import Output, OutputError
+    out = Output(stdout if stdout is not None else sys.stdout, "standard output")
     err = stderr if stderr is not None else sys.stderr
     parser = build_parser()
     # the parser accepts nesting up to 200 levels; SymPy's printers and rebuilders recurse
@@ -427,10 +397,12 @@ def main(argv=None, stdout=None, stderr=None):
             args = parser.parse_args(_protect_expressions(argv))
         except SystemExit as exc:  # --help / --version printed by argparse
             return int(exc.code or 0)
-        return args.handler(args, out, err)
+        code = args.handler(args, out, err)
+        out.flush()
+        return code
     except RecursionError:
         err.write(_error_line("the expression is nested too deeply to process") + "\n")
-    except UsageError as exc:
+    except (UsageError, OutputError) as exc:
         err.write(_error_line(exc) + "\n")
     except ParseError as exc:
         err.write(_error_line(exc) + "\n")

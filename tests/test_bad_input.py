@@ -291,6 +291,58 @@ def test_one_bad_entry_does_not_hide_the_good_ones(tmp_path):
     assert [i.id for i in identities] == ["good"] and len(errors) == 1
 
 
+# -- paths that are not catalogues (issue 11): the right message, bounded time -------------
+def _catalogue_error(path):
+    started = time.perf_counter()
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(path)
+    assert time.perf_counter() - started < 2.0
+    return str(info.value)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_a_device_is_not_a_catalogue():
+    # it was "no such file or directory"; reading it would never end
+    assert _catalogue_error("/dev/zero") == (
+        "/dev/zero: not a regular file or a directory (a character device); expected a "
+        "catalogue .toml file or a directory of them")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    assert _catalogue_error(fifo) == (
+        f"{fifo}: not a regular file or a directory (a named pipe); expected a catalogue "
+        f".toml file or a directory of them")
+    catalogue(tmp_path, GOOD.format(id="a"))  # a directory: the pipe is not read
+    assert [i.id for i in load_catalogue(tmp_path)] == ["a"]
+
+
+def test_an_unreadable_catalogue_file_says_so(tmp_path, monkeypatch):
+    from matcalc.catalogue import load as loader
+    path = catalogue(tmp_path, GOOD.format(id="a"))
+
+    def refuse(*args, **kwargs):  # the tests run as root, whom chmod does not stop
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(loader.os, "open", refuse)
+    assert _catalogue_error(path) == f"{path}: cannot read: Permission denied"
+
+
+def test_an_oversized_catalogue_file_is_not_read_whole(tmp_path, monkeypatch):
+    from matcalc.catalogue import load as loader
+    path = catalogue(tmp_path, GOOD.format(id="a"))
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 100)
+    assert [str(e) for e in load_catalogue(path, strict=False)[1]] == [
+        f"{path}: larger than 100 bytes, the limit for a catalogue file (split it into "
+        f"several files)"]
+
+
+def test_a_directory_without_catalogue_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a catalogue", encoding="utf-8")
+    assert _catalogue_error(tmp_path) == f"no identities found in {tmp_path} (no .toml files in it)"
+
+
 # ============================================================================================
 # the command line: one ``matcalc: error:`` line (a parse error adds its caret display),
 # a non-zero exit, never a traceback

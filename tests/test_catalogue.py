@@ -1,13 +1,16 @@
 """The identity catalogue: every entry verifies as declared; malformed files are reported
 entry by entry (file, line and id named) without stopping the others from loading."""
+import math
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from matcalc.catalogue import (EXPECTED_OUTCOME, catalogue_document, expand_where,
-                               load_catalogue)
+from matcalc.catalogue import (EXPECTED_OUTCOME, catalogue_document, expand_where, load_catalogue,
+                               verify_catalogue, verify_identity)
 from matcalc.errors import CatalogueError
-from matcalc.verify import verify_catalogue, verify_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "identities"
@@ -329,3 +332,134 @@ def test_catalogue_document_lists_every_identity():
     assert document.rstrip().endswith("\\end{document}")
     for identity in IDENTITIES[:20]:
         assert identity.id.replace("_", "\\_") in document
+
+
+# --------------------------------------------------------------------------
+# reliability (issue 11): bounded expansion, linear loading, safe LaTeX
+# (timings measured in benchmarks/bench_catalogue_load.py; asserted loosely here)
+# --------------------------------------------------------------------------
+
+def _chain(depth=40):
+    return {"A0": "X", **{f"A{i}": f"A{i - 1}+A{i - 1}" for i in range(1, depth + 1)}}
+
+
+def test_chained_where_definitions_are_refused_before_they_are_built():
+    # A_i doubles A_{i-1}: A40 would be 3.2 GB; A15 (196,605 characters) is the first over
+    started = time.perf_counter()
+    with pytest.raises(CatalogueError) as info:
+        expand_where("tr(A40)", _chain())
+    assert time.perf_counter() - started < 2.0
+    assert str(info.value) == ("'where' abbreviation 'A15' expands to 196,605 characters, "
+                               "over the limit of 100,000")
+
+
+def test_a_where_expansion_of_the_text_over_the_limit_is_refused():
+    where = {"B": "+".join(["X"] * 30_000)}  # 59,999 characters: one use fits, two do not
+    assert len(expand_where("tr(B)", where)) == 60_005
+    with pytest.raises(CatalogueError) as info:
+        expand_where("tr(B + B)", where)
+    assert str(info.value) == ("the 'where' abbreviations expand 'tr(B + B)' to 120,009 "
+                               "characters, over the limit of 100,000")
+
+
+def test_a_chained_where_in_a_catalogue_names_file_line_identity_and_limit(tmp_path):
+    where = "{ " + ", ".join(f'{k} = "{v}"' for k, v in _chain().items()) + " }"
+    path = tmp_path / "chain.toml"
+    path.write_text('section = "t"\ntitle = "t"\n' + _entry("chain", expression='"tr(A40)"',
+                                                            where=where), encoding="utf-8")
+    started = time.perf_counter()
+    identities, errors = load_catalogue(path, strict=False)
+    assert time.perf_counter() - started < 5.0
+    assert identities == [] and [str(e) for e in errors] == [
+        f"{path}:4: identity 'chain': 'where' abbreviation 'A15' expands to 196,605 "
+        f"characters, over the limit of 100,000"]
+
+
+def test_loading_is_linear_in_the_number_of_entries(tmp_path):
+    # 10,000 entries, every 10th with a byte that is not UTF-8: 18 s with the quadratic line
+    # bookkeeping there was, 1.4 s now (benchmarks/bench_catalogue_load.py)
+    entries = [_entry(f"e{k}").replace('"test"', '"t\xe9"' if k % 10 == 0 else '"t"')
+               for k in range(10_000)]
+    path = tmp_path / "big.toml"
+    path.write_bytes(('section = "big"\ntitle = "Big"\n' + "".join(entries))
+                     .encode("utf-8").replace("\xe9".encode("utf-8"), b"\xe9"))
+    started = time.perf_counter()
+    identities, errors = load_catalogue(path, strict=False)
+    assert time.perf_counter() - started < 10.0
+    assert len(identities) == 9_000 and len(errors) == 1_000
+    assert str(errors[-1]) == (f"{path}:79924: identity 'e9990': invalid UTF-8 bytes on "
+                               f"line 79926")
+
+
+def _hostile_catalogue(tmp_path):
+    math = r"$\\input{/etc/hostname}$"   # TOML for $\input{/etc/hostname}$
+    path = tmp_path / "hostile.toml"
+    path.write_text(f'section = "s {math}"\ntitle = "T {math}"\n'
+                    + _entry("hostile", source=f'"src {math}"',
+                             note=f'"see {math} and $^^5cinput{{/etc/passwd}}$"')
+                    + _entry("beyond", expression='"sum(eig(X))"', status='"unsupported"',
+                             reason=f'"{math}"'), encoding="utf-8")
+    return path
+
+
+def test_catalogue_text_never_reaches_the_document_as_tex(tmp_path):
+    document = catalogue_document(load_catalogue(_hostile_catalogue(tmp_path)))
+    assert "\\input" not in document and "^^" not in document
+    escaped = r"\$\textbackslash{}input\{/etc/hostname\}\$"
+    assert r"\section{T %s}" % escaped in document
+    assert r"\paragraph{hostile} src %s." % escaped in document
+    assert (r"\emph{Note:} see %s and \$\textasciicircum{}\textasciicircum{}5cinput"
+            r"\{/etc/passwd\}\$" % escaped) in document
+    assert r"\emph{Why unsupported:} %s" % escaped in document
+
+
+def test_identities_built_in_python_are_escaped_too():
+    from matcalc.catalogue import Identity
+    identity = Identity(id="built", source="s", expression="tr(X)", wrt="X", kind="gradient",
+                        result="eye(n)", shapes={"X": r"\input{a},n"},
+                        assumptions={r"\input{b}": "spd"}, status=r"$\input{c}$")
+    document = catalogue_document([identity])
+    assert "\\input" not in document
+    assert r"\texttt{\textbackslash{}input\{a\}}" in document
+    assert r"Status: \textbf{\$\textbackslash{}input\{c\}\$}." in document
+
+
+def test_an_unsupported_entry_still_needs_valid_declarations(tmp_path):
+    # its expression may be beyond the language; a shape "\input{...}" reached the document
+    path, ids, errors = _load(tmp_path, GOOD + _entry(
+        "beyond", expression='"sum(eig(X))"', status='"unsupported"', reason='"eig"',
+        shapes=r'{ X = "\\input{/etc/hostname}" }'))
+    assert errors == [f"{path}:20: identity 'beyond': cannot parse: invalid shape "
+                      r"'\\input{/etc/hostname}' of 'X': '\\input{/etc/hostname}' is neither "
+                      "an identifier nor a positive integer"]
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_hostile_catalogue_document_compiles_without_reading_files(tmp_path):
+    target = tmp_path / "hostile.tex"
+    target.write_text(catalogue_document(load_catalogue(_hostile_catalogue(tmp_path))),
+                      encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           "-no-shell-escape", target.name], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    log = (tmp_path / "hostile.log").read_text(encoding="utf-8", errors="replace")
+    assert "/etc/hostname" not in log.replace("\n", "") and "/etc/passwd" not in log
+
+
+def test_a_catalogue_without_identities_is_an_error(tmp_path):
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path)
+    assert str(info.value) == f"no identities found in {tmp_path} (no .toml files in it)"
+    (tmp_path / "header.toml").write_text('section = "s"\ntitle = "t"\n', encoding="utf-8")
+    assert load_catalogue(tmp_path) == []
+    with pytest.raises(CatalogueError) as info:
+        verify_catalogue(tmp_path)
+    assert str(info.value) == f"no identities found in {tmp_path}"
+
+
+def test_an_infinite_timeout_means_no_limit(tmp_path):
+    (tmp_path / "one.toml").write_text('section = "t"\ntitle = "t"\n' + _entry("e"),
+                                       encoding="utf-8")
+    (identity,) = load_catalogue(tmp_path)
+    assert verify_identity(identity, timeout=math.inf).outcome == "pass"  # was OverflowError

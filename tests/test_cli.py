@@ -303,6 +303,60 @@ def test_unwritable_outputs_fail_before_any_work(small, tmp_path):
     assert code == 2 and err.startswith("matcalc: error: cannot write")
 
 
+# -- issue 11: exact one-line errors, exit 2 ---------------------------------------------------
+EXACT_ERRORS = [
+    (["verify", "/dev/zero"], "/dev/zero: not a regular file or a directory (a character "
+                              "device); expected a catalogue .toml file or a directory of them"),
+    (["grad", "tr(X)", "--wrt", "X", "--check", "--seed", "-1"],
+     "argument --seed: expected a seed from 0 to 4294967295, got -1 (see 'matcalc grad --help')"),
+    (["verify", "identities", "--seed", "4294967296"], "argument --seed: expected a seed from 0 "
+                                                       "to 4294967295, got 4294967296 (see "
+                                                       "'matcalc verify --help')"),
+    (["grad", "tr(X)", "--wrt", "X", "--check", "--points", "1000000000"],
+     "argument --points: expected a positive integer (at most 1,000 points), got 1000000000 "
+     "(see 'matcalc grad --help')"),
+    (["verify", "identities", "--points", "1001"], "argument --points: expected a positive "
+                                                   "integer (at most 1,000 points), got 1001 "
+                                                   "(see 'matcalc verify --help')"),
+]
+
+
+@pytest.mark.parametrize("argv, message", EXACT_ERRORS, ids=[" ".join(a) for a, _ in EXACT_ERRORS])
+def test_bad_paths_seeds_and_points_are_one_line_errors(argv, message):
+    if not Path("/dev/zero").exists() and "/dev/zero" in argv:
+        pytest.skip("no /dev/zero")
+    argv = [str(ROOT / a) if a == "identities" else a for a in argv]
+    assert run(*argv) == (2, "", f"matcalc: error: {message}\n")
+
+
+def test_an_empty_catalogue_is_an_error_not_zero_identities(tmp_path):
+    assert run("verify", str(tmp_path)) == (
+        2, "", f"matcalc: error: no identities found in {tmp_path} (no .toml files in it)\n")
+    header = tmp_path / "header.toml"
+    header.write_text('section = "s"\ntitle = "t"\n', encoding="utf-8")
+    for command in ("verify", "latex"):
+        assert run(command, str(header)) == (
+            2, "", f"matcalc: error: no identities found in {header}\n")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_full_disk_is_a_one_line_error(small):
+    full = "matcalc: error: cannot write /dev/full: No space left on device\n"
+    assert run("latex", str(small), "--no-verify", "-o", "/dev/full") == (2, "", full)
+    code, out, err = run("verify", str(small), "--id", "small-jacobian", "--json", "/dev/full")
+    assert (code, err) == (2, full) and out.endswith(" s)\n")  # the report, then the error
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_standard_output_on_a_full_disk_is_a_one_line_error(small):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "matcalc", "latex", str(small),
+                               "--no-verify"], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr == "matcalc: error: cannot write standard output: No space left on device\n"
+
+
 def test_unsupported_construct_is_a_one_line_error(monkeypatch):
     from matcalc import derivatives as gradient
     from matcalc.errors import UnsupportedError

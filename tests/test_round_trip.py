@@ -17,7 +17,7 @@ from matcalc.parse import parse
 from matcalc.parse.symbols import declarations
 from matcalc.printing.text import text_form
 from matcalc.simplify import equal_forms
-from matcalc.verify import derive_for
+from matcalc.catalogue import derive_for
 
 
 def read_back(expr):

@@ -17,7 +17,7 @@ unsupported   the entry is marked unsupported (matcalc may confirm it by
               raising ``UnsupportedError``)
 fail          anything else: an unexpected failure, or an erratum whose printed
               result passes (the erratum claim is wrong)
-error         a malformed entry (see ``matcalc.catalogue``)
+error         a malformed entry (see ``matcalc.catalogue.load``)
 ============  ==============================================================
 """
 from __future__ import annotations
@@ -34,15 +34,17 @@ from pathlib import Path
 from sympy import Identity as IdentityMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from .catalogue import load_catalogue
-from .errors import CatalogueError, ShapeError, UnsupportedError
+from ..errors import CatalogueError, ShapeError, UnsupportedError
+from .load import load_catalogue
 
 __all__ = ["Verification", "CatalogueReport", "verify_identity", "verify_catalogue",
-           "derive_for", "check_for", "OUTCOMES", "DEFAULT_TIMEOUT"]
+           "derive_for", "check_for", "OUTCOMES", "DEFAULT_TIMEOUT", "LONGEST_TIMEOUT"]
 
 OUTCOMES = ("pass", "fail", "erratum", "unsupported", "error")
 #: seconds one identity may take before it counts as a failure
 DEFAULT_TIMEOUT = 60.0
+#: a longer timeout (or inf) is this one: setitimer overflows near 1e10 s
+LONGEST_TIMEOUT = 1e6
 
 
 @dataclass
@@ -138,16 +140,16 @@ class CatalogueReport:
 def derive_for(kind, f, X, layout="denominator", structure=None):
     """matcalc's derivative of ``f`` w.r.t. ``X`` for ``kind`` (gradient/jacobian/hessian)."""
     if kind == "gradient":
-        from .derivatives import grad
+        from ..derivatives import grad
         return grad(f, X, layout=layout, structure=structure)
-    from .derivatives import hessian, jacobian
+    from ..derivatives import hessian, jacobian
     return jacobian(f, X) if kind == "jacobian" else hessian(f, X)
 
 
 def check_for(kind, f, X, claim, layout="denominator", structure=None, points=3, seed=0,
               rtol=1e-6):
     """The numeric oracle's report on ``claim`` as the ``kind`` derivative of ``f``."""
-    from . import numeric
+    from .. import numeric
     if kind == "gradient":
         return numeric.check(f, X, claim, points=points, seed=seed, rtol=rtol,
                              structure=structure, layout=layout)
@@ -166,7 +168,7 @@ def _conform(claim, like):
 
 
 def _equal(derived, stated):
-    from .simplify import equal_forms
+    from ..simplify import equal_forms
     try:
         return bool(equal_forms(derived, _conform(stated, derived)))
     except Exception:  # an undecidable comparison is "not proven", never a crash
@@ -190,7 +192,7 @@ def _time_limit(seconds):
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, LONGEST_TIMEOUT))
     try:
         yield
     finally:
@@ -326,9 +328,12 @@ def verify_catalogue(path, progress=None, points=3, seed=0, rtol=1e-6,
                      timeout=DEFAULT_TIMEOUT, ids=None):
     """Verify every identity at ``path``; ``progress(done, total, identity)`` is called
     before each one. Malformed entries appear as ``error`` records (they do not stop
-    the run). ``ids``: only these identity ids. Returns a ``CatalogueReport``."""
+    the run). ``ids``: only these identity ids. Returns a ``CatalogueReport``; raises
+    ``CatalogueError`` when ``path`` holds no identity at all (nor any malformed one)."""
     start = time.perf_counter()
     identities, errors = load_catalogue(path, strict=False)
+    if not identities and not errors:
+        raise CatalogueError(f"no identities found in {path}")
     if ids is not None:
         wanted = set(ids)
         unknown = wanted - {i.id for i in identities}
