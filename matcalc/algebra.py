@@ -19,7 +19,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-from .registry import TRANSPOSE
+from .registry import TRANSPOSE, rule_memo
 
 __all__ = ["matmul", "matadd", "transpose_of", "flat_matmul", "split_coeff", "product",
            "scaled", "canonical_product", "is_matrix"]
@@ -76,6 +76,7 @@ def matadd(*terms):
     return MatAdd(*sorted(flat, key=default_sort_key))
 
 
+@rule_memo
 @lru_cache(maxsize=1 << 16)
 def transpose_of(M):
     """M^T with the transpose pushed to the symbols (each construct's ``TRANSPOSE`` rule).
@@ -83,9 +84,7 @@ def transpose_of(M):
     ``(M^T)^T = M``; a 1x1 M is its own transpose; a construct without a rule is
     transposed by SymPy's ``_eval_transpose`` or wrapped in ``Transpose``.
     """
-    if isinstance(M, Transpose):
-        return M.arg
-    if tuple(M.shape) == (1, 1):
+    if tuple(M.shape) == (1, 1) and not isinstance(M, Transpose):
         return M
     rule = TRANSPOSE.lookup(M)
     if rule is not None:

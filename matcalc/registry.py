@@ -29,7 +29,25 @@ from dataclasses import dataclass, field
 from .errors import UnsupportedError
 
 __all__ = ["Operation", "RuleList", "Construct", "construct", "CONSTRUCTS", "OPERATIONS",
-           "required_operations", "describe"]
+           "required_operations", "describe", "rule_memo", "rules_changed"]
+
+#: ``cache_clear`` of every memo whose values depend on the rules (``rule_memo``)
+_MEMOS = []
+
+
+def rule_memo(function):
+    """Register a memoised function (``functools.lru_cache``) whose results depend on the
+    registered rules: it is cleared whenever a rule is registered (``rules_changed``)."""
+    _MEMOS.append(function.cache_clear)
+    return function
+
+
+def rules_changed():
+    """Forget every result computed with the rules as they were (lookups and memos)."""
+    for operation in OPERATIONS.values():
+        getattr(operation, "_cache", {}).clear()
+    for clear in _MEMOS:
+        clear()
 
 
 def describe(expr, limit=120):
@@ -72,7 +90,7 @@ class Operation:
                 self.names[rule] = name
                 if note is not None:
                     self.notes[name] = note
-            self._cache.clear()
+            rules_changed()
             return rule
         return decorate
 
@@ -91,8 +109,8 @@ class Operation:
         return None
 
     def has_rule(self, cls):
-        """Does ``cls`` have an (unguarded) rule of its own or through its bases?"""
-        return any(k in self.rules for k in cls.__mro__)
+        """Does ``cls`` have a rule (guarded or not) of its own or through its bases?"""
+        return any(k in self.rules or k in self.guarded for k in cls.__mro__)
 
     def __call__(self, expr, *args, **kwargs):
         rule = self.lookup(expr)
@@ -101,11 +119,12 @@ class Operation:
         return rule(expr, *args, **kwargs)
 
     def unsupported(self, expr, detail=""):
-        """The ``UnsupportedError`` for ``expr`` at this stage (naming construct and stage)."""
+        """The ``UnsupportedError`` for ``expr`` at this stage, naming the construct and the
+        stage (and the construct's declared reason, or ``detail``)."""
         declared = CONSTRUCTS.get(type(expr))
-        reason = declared.refuses.get(self.name) if declared else None
+        reason = detail or (declared.refuses.get(self.name, "") if declared else "")
         return UnsupportedError(f"{type(expr).__name__} ({describe(expr)})",
-                                detail or reason or f"no {self.name} rule")
+                                f"no {self.name} rule" + (f": {reason}" if reason else ""))
 
     def __repr__(self):
         return f"<Operation {self.name}: {len(self.rules)} constructs>"
@@ -131,7 +150,7 @@ class RuleList:
                 self._serial += 1
                 self.rules.setdefault(cls, []).append((order, self._serial, rule))
                 self.rules[cls].sort(key=lambda entry: entry[:2])
-            self._cache.clear()
+            rules_changed()
             return rule
         return decorate
 

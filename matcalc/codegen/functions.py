@@ -17,6 +17,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from ..errors import ShapeError
+from ..registry import CODEGEN, CONSTRUCTS
 from .backends import backend_ops
 from .emitter import Emitter, param_key
 
@@ -39,13 +40,13 @@ def _dimension_symbols(exprs):
 
 def _arguments(exprs):
     """(matrix symbols, scalar symbols, dimension symbols) of ``exprs``, matrices by name."""
-    from ..constructs.differentials import DifferentialSymbol
     dims = _dimension_symbols(exprs)
     matrices, scalars = {}, {}
     for e in exprs:
         for s in e.free_symbols:
-            if isinstance(s, DifferentialSymbol):
-                raise ValueError(f"the differential {s} has no numeric value")
+            declared = CONSTRUCTS.get(type(s))
+            if declared is not None and "codegen" in declared.refuses:   # dX has no value
+                raise CODEGEN.unsupported(s)
             if isinstance(s, MatrixSymbol):
                 other = matrices.setdefault(s.name, s)
                 if other.shape != s.shape:

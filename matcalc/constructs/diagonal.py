@@ -176,6 +176,11 @@ def transpose_diagonal(M):
     """diag(v)^T = diag(v);  (M ∘ I)^T = M ∘ I."""
     return M
 
+@TRANSPOSE.register(DiagonalOf)
+def transpose_diagonal_of(M):
+    """diagvec(M)^T: the diagonal as a row, kept as written."""
+    return Transpose(M)
+
 
 # == printing ==
 

@@ -4,11 +4,11 @@ nodes a derivation shows before each rule expands them.
 None of them has a numeric value or generated code: they exist to be identified
 (``dX``) or to be printed (``d(U)``).
 """
-from sympy import Basic, Expr, MatrixSymbol
+from sympy import Basic, Expr, MatrixSymbol, Transpose
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, LATEX, TEXT, construct
+from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, LATEX, TEXT, TRANSPOSE, construct
 
 __all__ = ["DifferentialSymbol", "Differential", "ScalarDifferential"]
 
@@ -81,6 +81,12 @@ construct(DifferentialSymbol, "matrix", leaf=True,
 construct(Differential, "matrix", refuses={
     "differential": "d(U) is a derivation step, expanded by U's own rule",
     "numpy": _NO_VALUE, "codegen": _NO_VALUE})
+@TRANSPOSE.register(Differential)
+def transpose_differential(M):
+    """d(U)^T, shown as written in a derivation step."""
+    return Transpose(M)
+
+
 construct(ScalarDifferential, "scalar", refuses={
     "differential": "d(s) is a derivation step, expanded by s's own rule",
     "numpy": _NO_VALUE, "codegen": _NO_VALUE})

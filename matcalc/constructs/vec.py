@@ -5,7 +5,7 @@ r"""``vec(M)``: the columns of M stacked into one column (the Jacobian's coordin
 ``vec`` appears in Jacobians and Hessians, never inside a differential: it has no
 differential rule of its own.
 """
-from sympy import Basic, Integer, Mod, floor
+from sympy import Basic, Integer, Mod, Transpose, floor
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.immutable import ImmutableDenseMatrix
@@ -13,7 +13,7 @@ from sympy.matrices.matrixbase import MatrixBase
 
 from ..algebra import flat_matmul, product, scaled, split_coeff, transpose_of
 from ..registry import (ATOMIC_TEXT, CODEGEN, FUNCTIONS, JACOBIAN_FACTOR, LATEX, NUMPY,
-                        STRUCTURAL_FACTORS, TEXT, construct, numpycode_hook)
+                        STRUCTURAL_FACTORS, TEXT, TRANSPOSE, construct, numpycode_hook)
 
 __all__ = ["Vec", "vec"]
 
@@ -107,6 +107,12 @@ def canonical_vec(F, form):
 
 
 # == structure ==
+
+
+@TRANSPOSE.register(Vec)
+def transpose_vec(M):
+    """vec(M)^T: the row of the Jacobian's coordinates, kept as written."""
+    return Transpose(M)
 
 
 # == printing ==

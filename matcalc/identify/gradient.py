@@ -46,7 +46,7 @@ class Cotangents:
             return
         rule = COTANGENT.lookup(L)
         if rule is None:
-            raise COTANGENT.unsupported(L, "it has no gradient rule (in a differential)")
+            raise COTANGENT.unsupported(L, "it cannot be identified inside a differential")
         yield from rule(L, G, self)
 
 

@@ -31,7 +31,7 @@ class VecJacobians(Cotangents):
             return
         rule = VEC.lookup(L)
         if rule is None:
-            raise VEC.unsupported(L, "no vec rule for this construct (in a matrix differential)")
+            raise VEC.unsupported(L, "it cannot be identified inside a matrix differential")
         yield from rule(L, self)
 
     def scalar_row(self, s):

@@ -14,6 +14,7 @@ from sympy import Basic, MatrixSymbol, Symbol
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import ShapeError
+from ..registry import rule_memo
 from .points import (deep_ok, deep_recursion, dimension_symbols, free_symbols, nesting_depth,
                      postorder, require_within_limits, sizes_for, sympify)
 from .printer import MatcalcNumPyPrinter
@@ -29,6 +30,7 @@ def _printer():
                                 "allow_unknown_functions": False, "strict": True})
 
 
+@rule_memo
 @lru_cache(maxsize=1024)
 def _compile(args, expr):
     # docstring_limit=0: lambdify's docstring calls str(expr), which dominates the

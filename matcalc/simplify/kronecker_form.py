@@ -20,13 +20,14 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from ..algebra import flat_matmul, matadd, split_coeff
-from ..registry import JACOBIAN_FACTOR, PAIRS, STRUCTURAL_FACTORS, SUM_MERGES
+from ..registry import JACOBIAN_FACTOR, PAIRS, STRUCTURAL_FACTORS, SUM_MERGES, rule_memo
 from .forms import simplify_result
 from .monomials import factor_terms
 
 __all__ = ["simplify_jacobian", "KroneckerForm"]
 
 
+@rule_memo
 @lru_cache(maxsize=8192)
 def _simplified(M):
     return simplify_result(M)
