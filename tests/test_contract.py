@@ -6,19 +6,10 @@ A construct added without its rules, or without an example below, fails this tes
 how "a construct is one module that registers every rule about it" stays true.
 """
 import contextlib
-
-import numpy as np
 import pytest
-from sympy import (Abs, Add, Determinant, Expr, Function, Identity, Inverse, MatAdd, MatMul, MatPow,
-                   MatrixSymbol, Mul, OneMatrix, Pow, Trace, Transpose, ZeroMatrix, exp, sin,
-                   symbols)
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
-from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
-from sympy.matrices.expressions.kronecker import KroneckerProduct
-from sympy.matrices.expressions.matexpr import MatrixElement
 
 import matcalc
+import numpy as np
 from matcalc.algebra import transpose_of
 from matcalc.codegen import codegen
 from matcalc.constructs.commutation import CommutationMatrix
@@ -33,6 +24,15 @@ from matcalc.numeric import check, check_jacobian, evaluate, numpy_code, random_
 from matcalc.parse import parse
 from matcalc.printing.text import text_form
 from matcalc.registry import CONSTRUCTS, OPERATIONS, required_operations, rules_changed
+from sympy import (Abs, Add, Determinant, Expr, Function, Identity, Inverse, MatAdd, MatMul, MatPow,
+                   MatrixSymbol, Mul, OneMatrix, Pow, Trace, Transpose, ZeroMatrix, exp, sin,
+                   symbols)
+from sympy.codegen.cfunctions import log1p
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.kronecker import KroneckerProduct
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 n = symbols("n", integer=True, positive=True)
 X, A, W = (MatrixSymbol(s, n, n) for s in "XAW")
@@ -47,6 +47,7 @@ EXAMPLES = {
     Pow: (Trace(A * X) ** 3, X),
     MatrixElement: (scalar(x.T * A * x), x),
     Function: (sin(Trace(A * X)), X),
+    log1p: (log1p(Trace(A * X)), X),
     Abs: (Abs(Trace(A * X)), X),
     Trace: (Trace(A * X), X),
     Determinant: (Determinant(X), X),

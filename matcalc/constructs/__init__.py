@@ -19,9 +19,13 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``diagonal``              ``diag(v)``, ``diagvec(M)``, ``M ∘ I``
 ``elementwise``           ``φ(U)`` applied elementwise
 ``norm``                  ``||E||``
+``log1p``                 ``log(1 + x)`` (the README's worked example of adding a construct)
 ``differentials``         ``dX``, ``d(U)``, ``d(s)``
 ========================  ==============================================================
+
+The order of the imports does not matter: where several rules of one stage apply to the
+same construct, their ``order=`` says which comes first.
 """
 from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
-               inverse, kronecker, norm, products, scalars, special, structured, trace, transpose,
-               vec)
+               inverse, kronecker, log1p, norm, products, scalars, special, structured, trace,
+               transpose, vec)

@@ -150,7 +150,7 @@ SCALAR_FUNCTIONS = {"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos
                     "sign": sign}
 
 
-def _applied(function):
+def applied(function):
     def read_function(call):
         """f(s) of a scalar; f(scalar(M)) of a 1x1 M; f applied elementwise to a matrix."""
         shape, arg = call.shape(0), call.expr(0)
@@ -163,7 +163,7 @@ def _applied(function):
 
 
 for _name, _function in SCALAR_FUNCTIONS.items():
-    FUNCTIONS.define(_name, function=_function)(_applied(_function))
+    FUNCTIONS.define(_name, function=_function)(applied(_function))
 
 
 # == numeric ==
