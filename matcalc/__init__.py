@@ -30,13 +30,13 @@ __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "deriv
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
            "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
-           "diagonal", "positive", "declare", "structure_of"]
+           "diagonal", "positive", "declare", "structure_of", "name_intermediates", "Named"]
 
 
 _LAZY = {  # name -> submodule; loaded on first use (the evaluator imports numpy)
     "check": "numeric", "check_jacobian": "numeric", "check_hessian": "numeric",
     "derivative_tensor": "tensor", "tensor_from_jacobian": "tensor",
-    "jacobian_from_tensor": "tensor",
+    "jacobian_from_tensor": "tensor", "name_intermediates": "named", "Named": "named",
 }
 
 

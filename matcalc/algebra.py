@@ -143,7 +143,8 @@ def scaled(coeff, M):
     if coeff == 1:
         return M
     c, mats = flat_matmul(M)
-    return MatMul(coeff * c, *mats)
+    c = coeff * c
+    return product(mats) if c == 1 else MatMul(c, *mats)
 
 
 def canonical_product(coeff, mats):

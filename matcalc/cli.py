@@ -130,6 +130,9 @@ def build_parser():
                                   "transpose")
         output = sub.add_mutually_exclusive_group()
         output.add_argument("--latex", action="store_true", help="print LaTeX")
+        sub.add_argument("--named", choices=("auto", "always", "never"), default="auto",
+                         help="write repeated subexpressions under names Z_1, Z_2, ... "
+                              "(auto: for a result of 100 nodes or more that it shortens by 15%%)")
         output.add_argument("--json", action="store_true",
                             help='print JSON: {"result", "latex", "check", ...}')
         sub.add_argument("--check", action="store_true",
@@ -250,9 +253,15 @@ def _derive_command(args, out, err):
         report = _numeric_check(args, f, X, result, layout, structure)
 
     from .printing.latex import latex
+    named = _named_form(result, getattr(args, "named", "never"))
     if args.json:
         payload = {"command": args.kind, "expression": args.expression, "wrt": args.wrt,
                    "result": text_form(result), "sympy": str(result), "latex": latex(result)}
+        if named is not None:
+            payload["named"] = {"definitions": [
+                {"name": str(name), "value": text_form(value), "latex": latex(value)}
+                for name, value in named.definitions],
+                "result": text_form(named.result), "latex": named.latex()}
         if steps is not None:
             payload["steps"] = [{"rule": s.rule, "lhs": s.lhs, "expr": text_form(s.expr),
                                  "latex": latex(s.expr)} for s in steps.steps]
@@ -260,12 +269,13 @@ def _derive_command(args, out, err):
             payload["check"] = report.as_dict()
         out.write(json.dumps(payload, indent=2) + "\n")
     elif args.latex:
-        out.write((steps.latex() if steps is not None else latex(result)) + "\n")
+        out.write((steps.latex() if steps is not None else
+                   named.latex() if named is not None else latex(result)) + "\n")
     else:
         if steps is not None:
             out.write(_steps_text(steps) + "\n")
         else:
-            out.write(text_form(result) + "\n")
+            out.write((named.text() if named is not None else text_form(result)) + "\n")
     if report is not None and not args.json:
         verdict = "passed" if report.passed else "FAILED"
         line = (f"check {verdict}: max relative error {report.max_rel_error:.3g} "
@@ -274,6 +284,24 @@ def _derive_command(args, out, err):
             line += f"; {report.reason}"
         (out if args.latex is False else err).write(line + "\n")
     return EXIT_OK if report is None or report.passed else EXIT_FAILED
+
+
+#: --named auto: results of at least this many nodes whose named form is 15% shorter
+AUTO_NAMED_SIZE = 100
+
+
+def _named_form(result, mode):
+    """The result over named intermediates (``matcalc.named``), or None to print it whole."""
+    if mode == "never":
+        return None
+    from .named import name_intermediates, tree_size
+    named = name_intermediates(result)
+    if not named.definitions:
+        return None
+    if mode == "auto" and (tree_size(result) < AUTO_NAMED_SIZE
+                           or named.size > 0.85 * tree_size(result)):
+        return None
+    return named
 
 
 def _variable(parsed, name, text):

@@ -160,13 +160,19 @@ def _gradient(df, X):
     return MatAdd(*terms) if len(terms) > 1 else terms[0]
 
 
-def grad(f, X, layout="denominator", structure=None):
+def grad(f, X, layout="denominator", structure=None, named=False):
     """The gradient of the scalar ``f`` with respect to the matrix ``X``, in closed form.
 
+    ``named=True`` returns a ``matcalc.named.Named``: the gradient written over named shared
+    subexpressions (``Z_1 = W_1 x``, ...), linear in the depth of a composition.
     Raises ``UnsupportedError`` naming any construct matcalc has no rule for.
     """
     f = _validate_gradient(f, X, layout, structure)
-    return _finish(_gradient(differential(f, X), X), layout, structure)
+    result = _finish(_gradient(differential(f, X), X), layout, structure)
+    if named:
+        from .named import name_intermediates
+        return name_intermediates(result)
+    return result
 
 
 def derive(f, X, layout="denominator", structure=None):

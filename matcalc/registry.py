@@ -26,6 +26,9 @@ contract, checked by ``tests/test_contract.py``) and which it refuses, with the 
 """
 from dataclasses import dataclass, field
 
+from sympy import Basic
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
 from .errors import UnsupportedError
 
 __all__ = ["Operation", "RuleList", "Construct", "construct", "CONSTRUCTS", "OPERATIONS",
@@ -60,6 +63,15 @@ def describe(expr, limit=120):
         except Exception:
             text = type(expr).__name__
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _rule_classes(kind):
+    """The classes whose rules apply to an instance of ``kind``: its MRO, except that a
+    matrix expression never takes a scalar class's rules (SymPy's MatMul is a Mul, MatAdd an
+    Add, every MatrixExpr an Expr: a rule for scalar products must not see matrix products)."""
+    if not issubclass(kind, MatrixExpr):
+        return kind.__mro__
+    return tuple(k for k in kind.__mro__ if issubclass(k, MatrixExpr) or k in (Basic, object))
 
 
 class Operation:
@@ -100,7 +112,7 @@ class Operation:
         candidates = self._cache.get(type(expr))
         if candidates is None:
             candidates = self._cache[type(expr)] = tuple(
-                entry for klass in type(expr).__mro__
+                entry for klass in _rule_classes(type(expr))
                 for entry in (*self.guarded.get(klass, ()),
                               *(((None, self.rules[klass]),) if klass in self.rules else ())))
         for when, rule in candidates:
@@ -110,7 +122,7 @@ class Operation:
 
     def has_rule(self, cls):
         """Does ``cls`` have a rule (guarded or not) of its own or through its bases?"""
-        return any(k in self.rules or k in self.guarded for k in cls.__mro__)
+        return any(k in self.rules or k in self.guarded for k in _rule_classes(cls))
 
     def __call__(self, expr, *args, **kwargs):
         rule = self.lookup(expr)
@@ -160,12 +172,12 @@ class RuleList:
         try:
             return self._cache[kind]
         except KeyError:
-            found = tuple(rule for k in kind.__mro__ for _, _, rule in self.rules.get(k, ()))
+            found = tuple(rule for k in _rule_classes(kind) for _, _, rule in self.rules.get(k, ()))
             self._cache[kind] = found
             return found
 
     def has_rule(self, cls):
-        return any(k in self.rules for k in cls.__mro__)
+        return any(k in self.rules for k in _rule_classes(cls))
 
 
 #: stage name -> Operation / RuleList (filled as the stages are created below)
@@ -243,6 +255,16 @@ REWRITE = RuleList("rewrite", "local rewrites e -> e' applied bottom-up to every
 CANONICAL = RuleList("canonical", "more rewrites applied only to decide equality "
                                   "(expanded forms: tr(A + B) = tr A + tr B ...)")
 NEGATE = Operation("negate", "rule(M) -> -M as one factor (a difference flipped), or None")
+ONE_BY_ONE = Operation("one by one", "rule(M) -> the scalar a 1x1 M stands for (M^{-1} -> 1/m, "
+                                    "M^k -> m^k, I_1 -> 1); default scalar(M)")
+HADAMARD_FORM = Operation(
+    "hadamard form", "rule(M, form) -> M's polynomial in Hadamard products over form.base "
+    "(form.of(part) gives a part's), or None: M is an atom")
+ELEMENTWISE_BASE = Operation("elementwise base",
+                             "rule(M) -> U for a function applied elementwise, φ(U)")
+SCALAR_FORMS = RuleList("scalar forms", "rule(e) -> another spelling of the scalar e "
+                                        "(the shortest spelling wins: σ(t) for e^t/(1 + e^t))")
+INVERTED = Operation("inverted", "rule(F) -> N when the factor F is N^{-1}, else None")
 SCALE = Operation("scale", "rule(M, c) -> c M as one factor (c absorbed into M), or None")
 TIDY = Operation("tidy", "rule(M) -> M with its own parameters in lowest terms "
                          "(an elementwise function's body cancelled or factored)")

@@ -118,7 +118,7 @@ def test_hessian_of_logistic_regression_cross_entropy_form():
     assert _is_AT_diag_A(H)      # the y-terms cancel: A^T diag(sigma - sigma^2) A
     assert not H.has(y)
     assert matcalc.latex(H) == \
-        r"A^{T} \operatorname{diag}\left(\sigma\left(A w\right) - \sigma\left(A w\right)^{\circ 2}\right) A"
+        r"A^{T} \operatorname{diag}\left(\sigma\left(A w\right) \circ \left(1 - \sigma\left(A w\right)\right)\right) A"
 
 
 # -- matrices: pq x pq Hessians in Kronecker form ----------------------------------------------

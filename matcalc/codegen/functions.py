@@ -287,6 +287,10 @@ def codegen(result, backend="numpy", jit=None, matvec=False, args=()):
     """
     single = not isinstance(result, (list, tuple))
     exprs = [result] if single else list(result)
+    # a result with named intermediates (matcalc.named): its definitions become the shared
+    # statements of the generated code (value numbering computes each once)
+    exprs = [e.expanded() if hasattr(e, "expanded") and hasattr(e, "definitions") else e
+             for e in exprs]
     if not exprs:
         raise ValueError("codegen needs at least one expression")
     for e in exprs:

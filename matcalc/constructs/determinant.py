@@ -10,6 +10,7 @@ from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, CONDITION, DIFFERENTIAL
 from ..shapes import require_square
 from .functions import log_name
 from .inverse import inverse
+from .scalars import scalar_value
 from .trace import trace
 
 __all__ = ["logdet"]
@@ -68,6 +69,13 @@ def det_of_product(e):
         coeff, mats = e.arg.as_coeff_matrices()
         if all(m.shape[0] == m.shape[1] for m in mats):
             return coeff ** e.arg.shape[0] * Mul(*[Determinant(m) for m in mats])
+    return e
+
+@REWRITE.register(Determinant)
+def det_of_one_by_one(e):
+    """det(m) = m for a 1x1 m."""
+    if tuple(e.arg.shape) == (1, 1):
+        return scalar_value(e.arg)
     return e
 
 

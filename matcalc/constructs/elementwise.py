@@ -5,15 +5,19 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
-from sympy import Derivative, Dummy, Lambda, Mul, Pow, Subs, Symbol, cancel, exp, factor
+from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
 from sympy.core.function import FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.hadamard import HadamardPower
+from sympy.matrices.expressions.special import OneMatrix
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
-from ..algebra import transpose_of
+from ..algebra import matadd, scaled, transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NEGATE,
-                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, ELEMENTWISE_BASE,
+                        FUNCTIONS, HADAMARD_FORM, LATEX, NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY,
+                        TRANSPOSE, construct)
+from ..simplify.hadamard_form import HadamardPolynomial
 from .hadamard import hadamard
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -41,6 +45,9 @@ construct(ElementwiseApplyFunction, "matrix")
                        note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
+    if d.depends(U.function.expr):
+        raise UnsupportedError(f"the elementwise function {U.function}",
+                               "its body depends on the variable")
     derivative = U._get_function_fdiff()
     if derivative.atoms(Derivative, Subs):
         raise UnsupportedError(f"the elementwise function {U.function}",
@@ -94,6 +101,49 @@ def scale_elementwise(M, coeff):
         return None
     var = M.function.variables[0]
     return tidy_elementwise(ElementwiseApplyFunction(Lambda(var, coeff * M.function.expr), M.expr))
+
+@ELEMENTWISE_BASE.register(ElementwiseApplyFunction)
+def elementwise_base(M):
+    """φ(U) is a function of U."""
+    return M.expr
+
+
+@HADAMARD_FORM.register(ElementwiseApplyFunction)
+def hadamard_form_function(M, form):
+    """φ(ψ(U)) = (φ ∘ ψ)(U): a function of a function of the base is one body."""
+    if M.function.expr.has(Lambda):     # a nested φ would capture the substitution
+        return None
+    inner = form.of(M.expr)
+    if set(inner.terms) - {()}:
+        return None
+    body = M.function.expr.xreplace({M.function.variables[0]: inner.terms.get((), S.Zero)})
+    return HadamardPolynomial({(): body})
+
+
+def elementwise_term(form):
+    """How the Hadamard normal form writes its terms: (a + b) ∘ φ(U), c (a + b), c 1."""
+    def build(keys, body, shape):
+        atoms = matadd(*[_atoms(key, shape) for key in keys])
+        if not body.has(form.u):
+            return scaled(body, atoms)
+        # -σ(u) y is written -(y ∘ σ(Xw)); a factor free of u (a number, or a scalar such as
+        # 1/(1 + ||X||^2) that may depend on the variable) stays outside the function's body
+        coeff = Mul(*[f for f in Mul.make_args(body) if not f.has(form.u)])
+        body = Mul(*[f for f in Mul.make_args(body) if f.has(form.u)])
+        function = form.base if body == form.u else \
+            ElementwiseApplyFunction(Lambda(form.u, body), form.base)
+        if all(not key for key in keys):
+            return scaled(coeff, function)
+        return scaled(coeff, hadamard(atoms, function))
+    return build
+
+
+def _atoms(key, shape):
+    """a_1^{∘e_1} ∘ a_2^{∘e_2} ... (the ones matrix for none)."""
+    factors = [a if e == 1 else HadamardPower(a, e) for a, e in key]
+    if not factors:
+        return OneMatrix(*shape)
+    return factors[0] if len(factors) == 1 else hadamard(*factors)
 
 
 # == structure ==

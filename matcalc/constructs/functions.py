@@ -9,14 +9,15 @@ A function of a 1x1 matrix is the function of its scalar; a function of a whole 
 """
 from functools import reduce
 
-from sympy import (Abs, Add, Derivative, Function, Max, Min, Subs, cos, cosh, exp, log, sign, sin,
-                   sinh, sqrt, tan, tanh)
+from sympy import (Abs, Add, Derivative, Dummy, Expr, Function, Max, Min, Mul, Subs, cancel, cos,
+                   cosh, count_ops, exp, log, sign, sin, sinh, sqrt, tan, tanh)
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions.matexpr import MatrixElement
 
-from ..algebra import is_matrix
+from ..algebra import flat_matmul, is_matrix, transpose_of
 from ..errors import UnsupportedError
-from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
-                        numpycode_hook, sympy_notation)
+from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, REWRITE, SCALAR_FORMS, TEXT,
+                        construct, numpycode_hook, sympy_notation)
 from .elementwise import elementwise
 from .scalars import as_scalar, scalar
 
@@ -92,6 +93,74 @@ def d_function(s, d):
 
 
 # == simplification ==
+
+
+@REWRITE.register(Mul)
+def sign_times_value(e):
+    """sign(a) a = |a|, so that sign(det X) det X / |det X| = 1."""
+    factors = list(Mul.make_args(e))
+    for f in factors:
+        if isinstance(f, sign) and f.args[0] in factors:
+            rest = list(factors)
+            rest.remove(f)
+            rest.remove(f.args[0])
+            return Mul(Abs(f.args[0]), *rest)
+    return e
+
+def _exp_powers(e, t):
+    """{exp(k t): k} for the integer multiples k of t among e's exponentials."""
+    found = {}
+    for E in e.atoms(exp):
+        k = cancel(E.args[0] / t)
+        if k.is_Integer:
+            found[E] = int(k)
+    return found
+
+
+@SCALAR_FORMS.register(Expr)
+def exp_as_sigmoid(e):
+    """e with e^t written through s = σ(t) (e^t = s/(1 - s)) when it becomes a function of
+    σ(t) alone: e^t/(1 + e^t) = σ(t), e^{-t}/(1 + e^{-t})^2 = σ(t)(1 - σ(t)),
+    e^{-t}/(1 + e^{-t}) = σ(-t).  The shortest spelling is kept by the caller."""
+    if not e.has(exp):
+        return e
+    best = e
+    for E in e.atoms(exp):
+        for t in (E.args[0], -E.args[0]):
+            powers = _exp_powers(e, t)
+            s = Dummy("s")
+            spelled = {power: (s / (1 - s)) ** k for power, k in powers.items()}
+            spelled.update({sigmoid(t): s, sigmoid(-t): 1 - s})
+            candidate = cancel(e.xreplace(spelled))
+            candidate = candidate.xreplace({s: sigmoid(t)})
+            if count_ops(candidate) < count_ops(best):
+                best = candidate
+    return best
+
+
+def _is_gram(s):
+    """Is the scalar s = (U^T U)[0, 0] for some U (so s >= 0)?"""
+    if not isinstance(s, MatrixElement):
+        return False
+    coeff, mats = flat_matmul(s.args[0])
+    half = len(mats) // 2
+    return (len(mats) % 2 == 0 and coeff.is_nonnegative
+            and all(mats[i] == transpose_of(mats[-1 - i]) for i in range(half)))
+
+
+@REWRITE.register(Abs)
+def abs_of_gram(e):
+    """|x^T x| = x^T x: a Gram form is never negative."""
+    return e.args[0] if _is_gram(e.args[0]) else e
+
+
+@REWRITE.register(Mul)
+def sigmoid_coefficient(e):
+    """A coefficient with e^t in it, through σ: -e^{-t}/(1 + e^{-t}) = -σ(-t)."""
+    if not any(isinstance(f, exp) for f in Mul.make_args(e)):
+        return e
+    candidate = exp_as_sigmoid(e)
+    return candidate if count_ops(candidate) < count_ops(e) else e
 
 
 # == printing ==

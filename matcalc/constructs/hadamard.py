@@ -9,13 +9,14 @@ from collections import Counter
 from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, default_sort_key
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import OneMatrix
 from sympy.printing.precedence import PRECEDENCE
 
 from ..algebra import canonical_product, is_matrix, matadd, scaled, split_coeff, transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, REWRITE, TEXT,
-                        TRANSPOSE, VALIDATE, VEC, construct, sympy_notation)
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, HADAMARD_FORM, LATEX, NUMPY,
+                        REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC, construct, sympy_notation)
 from ..shapes import require_equal_shapes
 from ..simplify.rewrite import absorbed, tidied
 from .vec import Vec, vec
@@ -174,6 +175,22 @@ def collect_hadamard(terms, form):
         left = list((Counter(fs) - common).elements())
         rest.append(scaled(c, hadamard_collected(*left) if left else OneMatrix(*terms[0].shape)))
     return hadamard_collected(form.simplified(matadd(*rest)), *common.elements())
+
+@HADAMARD_FORM.register(HadamardProduct)
+def hadamard_form_product(M, form):
+    """A ∘ B: the product of the polynomials."""
+    total = form.of(M.args[0])
+    for a in M.args[1:]:
+        total = total * form.of(a)
+    return total
+
+
+@HADAMARD_FORM.register(HadamardPower)
+def hadamard_form_power(M, form):
+    """A^{∘p}: the power of A's polynomial when it has one term."""
+    if isinstance(M.exp, MatrixExpr):
+        return None
+    return form.of(M.base).power(M.exp)
 
 
 # == structure ==

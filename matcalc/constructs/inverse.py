@@ -7,17 +7,18 @@
 
 ``Inverse`` is a ``MatPow`` subclass in SymPy; both live here.
 """
-from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, Mul, S
+from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, S
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-from ..algebra import canonical_product, is_matrix, matmul, transpose_of
+from ..algebra import is_matrix, matmul, transpose_of
 from ..codegen.plan import Computed, StructuredFactor
 from ..errors import UnsupportedError
-from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, PRODUCT_FACTORS,
-                        REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VALIDATE, construct)
+from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, INVERTED, LATEX, NUMPY,
+                        ONE_BY_ONE, PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE,
+                        VALIDATE, construct)
 from ..shapes import require_square
-from .scalars import scalar
+from .scalars import scalar, scalar_value
 
 __all__ = ["inverse"]
 
@@ -93,18 +94,21 @@ def inverse_of_power(e):
     return e
 
 
-def _is_scalar_power(M):
-    return isinstance(M, MatPow) and tuple(M.shape) == (1, 1) and not M.exp.is_integer
+@ONE_BY_ONE.register(Inverse)
+def one_by_one_inverse(M):
+    """A 1x1 M^{-1} is 1/m."""
+    return 1 / scalar_value(M.arg)
 
 
-@REWRITE.register(MatMul)
-def scalar_powers_of_one_by_one(e):
-    """A 1x1 factor M^p (p not an integer) inside a product is the scalar (M_00)^p."""
-    coeff, mats = e.as_coeff_matrices()
-    if len(mats) > 1 and any(_is_scalar_power(m) for m in mats):
-        extra = Mul(*[scalar(m.base) ** m.exp for m in mats if _is_scalar_power(m)])
-        return canonical_product(coeff * extra, [m for m in mats if not _is_scalar_power(m)])
-    return e
+@ONE_BY_ONE.register(MatPow)
+def one_by_one_power(M):
+    """A 1x1 M^p is m^p (any p: the scalar power)."""
+    return scalar_value(M.base) ** M.exp
+
+@INVERTED.register(Inverse)
+def inverted(F):
+    """N^{-1} inverts N."""
+    return F.arg
 
 
 # == structure ==

@@ -2,13 +2,14 @@
 
     ||E|| = sqrt(tr(E^T E))        d||E|| = tr(E^T dE) / ||E||
 """
-from sympy import Expr, MatMul, Pow
+from sympy import Abs, Expr, MatMul, Pow
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
-from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
+from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, REWRITE, TEXT, construct,
                         numpycode_hook)
+from .scalars import scalar_value
 from .trace import trace
 
 __all__ = ["Norm", "norm"]
@@ -73,6 +74,14 @@ def d_norm(s, d):
 
 
 # == simplification ==
+
+
+@REWRITE.register(Norm)
+def norm_of_one_by_one(e):
+    """||m|| = |m| for a 1x1 m."""
+    if tuple(e.arg.shape) == (1, 1):
+        return Abs(scalar_value(e.arg))
+    return e
 
 
 # == printing ==

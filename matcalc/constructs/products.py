@@ -5,19 +5,20 @@
     vec(c A L B) = c (B^T ⊗ A) vec(L)        vec(s M) = vec(M) vec(G)^T vec(dX)  (s = <G, dX>)
     (c A B)^T = c B^T A^T                    (A + B)^T = A^T + B^T
 """
-from sympy import Identity, MatAdd, MatMul, Mul
+from sympy import Add, Identity, MatAdd, MatMul, Mul
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 
 from ..algebra import (canonical_product, flat_matmul, is_matrix, matadd, matmul, product, scaled,
                        split_coeff, transpose_of)
 from ..errors import ShapeError
-from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
-                        REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC, construct)
+from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, HADAMARD_FORM, JACOBIAN_FACTOR,
+                        LATEX, NUMPY, ONE_BY_ONE, REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC,
+                        construct)
 from ..shapes import require_equal_shapes, same_size, shape_text
 from ..simplify.rewrite import negated
 from .kronecker import kron
-from .scalars import is_compound_scalar
+from .scalars import is_compound_scalar, scalar, scalar_value
 from .trace import trace
 from .vec import vec
 
@@ -109,6 +110,14 @@ def vec_product(L, walk):
 # == simplification ==
 
 
+@REWRITE.register(MatAdd)
+def one_by_one_sum(e):
+    """A 1x1 sum is its scalar times I_1: x1 x2 I_1 + x2 x1 = 2 x1 x2 I_1."""
+    if tuple(e.shape) != (1, 1):
+        return e
+    return scaled(Add(*[scalar_value(t) for t in e.args]), Identity(1))
+
+
 @REWRITE.register(MatMul, order=50)
 def absorb_sign(e):
     """-A diag(σ² - σ) B = A diag(σ - σ²) B: a negative coefficient absorbed by a factor
@@ -143,6 +152,72 @@ def canonical_matadd(e):
 def split_product_factor(F, form):
     """c A B -> (c, A B)."""
     return split_coeff(F)
+
+def _one_by_one_runs(mats):
+    """(i, j) spans of contiguous factors forming a 1x1 product (a row ... a column),
+    leftmost first, never the whole product."""
+    runs, i = [], 0
+    while i < len(mats):
+        if mats[i].shape[0] == 1:
+            j = next((k for k in range(i, len(mats)) if mats[k].shape[1] == 1), None)
+            if j is not None and (i, j) != (0, len(mats) - 1):
+                runs.append((i, j))
+                i = j + 1
+                continue
+        i += 1
+    return runs
+
+
+@REWRITE.register(MatMul)
+def one_by_one_factors(e):
+    """A 1x1 factor or run of factors inside a longer product is a scalar coefficient:
+    A x (x^T A x)^{-1} = (x^T A x)^{-1} A x,   x x^T x = (x^T x) x."""
+    coeff, mats = flat_matmul(e)
+    runs = _one_by_one_runs(mats) if len(mats) > 1 else []
+    if not runs:
+        return e
+    if sum(j - i + 1 for i, j in runs) == len(mats):     # a product of 1x1 runs: c I_1
+        values = [scalar_value(product(mats[i:j + 1])) for i, j in runs]
+        return scaled(coeff * Mul(*values), Identity(1))
+    kept, start = [], 0
+    for i, j in runs:
+        kept.extend(mats[start:i])
+        run = mats[i:j + 1]
+        coeff = coeff * scalar_value(run[0] if len(run) == 1 else MatMul(*run))
+        start = j + 1
+    kept.extend(mats[start:])
+    return canonical_product(coeff, kept)
+
+@HADAMARD_FORM.register(MatAdd)
+def hadamard_form_sum(M, form):
+    """A + B: the sum of the polynomials."""
+    total = form.of(M.args[0])
+    for a in M.args[1:]:
+        total = total + form.of(a)
+    return total
+
+
+@HADAMARD_FORM.register(MatMul)
+def hadamard_form_scaled(M, form):
+    """c A: c times A's polynomial (a product of matrices is an atom)."""
+    coeff, mats = flat_matmul(M)
+    if len(mats) != 1:
+        return None
+    return form.of(mats[0]).scale(coeff)
+
+@ONE_BY_ONE.register(MatMul)
+def one_by_one_product(M):
+    """A 1x1 c F_1 ... F_k of 1x1 factors is c f_1 ... f_k (x^T A x stays whole)."""
+    coeff, mats = flat_matmul(M)
+    if all(tuple(m.shape) == (1, 1) for m in mats):
+        return coeff * Mul(*[scalar_value(m) for m in mats])
+    return coeff * scalar(product(mats))
+
+
+@ONE_BY_ONE.register(MatAdd)
+def one_by_one_sum_value(M):
+    """A 1x1 A + B is a + b."""
+    return Add(*[scalar_value(t) for t in M.args])
 
 
 # == structure ==
@@ -179,6 +254,8 @@ def validate_product(node):
 def latex_matmul(expr, printer):
     r"""c A B -> ``c A B``; ``- 2 A``; a sum factor in parentheses: ``A \left(B + C\right)``."""
     coeff, matrices = expr.as_coeff_matrices()
+    if matrices == [Identity(1)]:       # a 1x1 result c I_1 is written as the scalar c
+        return printer._print(coeff)
     tex = ""
     if coeff.could_extract_minus_sign():
         tex, coeff = "- ", -coeff

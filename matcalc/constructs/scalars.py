@@ -16,10 +16,10 @@ from sympy.tensor.indexed import Indexed
 
 from ..algebra import scaled
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
-                        describe, sympy_notation)
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY,
+                        ONE_BY_ONE, REWRITE, TEXT, construct, describe, sympy_notation)
 
-__all__ = ["ScalarElement", "scalar", "as_scalar"]
+__all__ = ["ScalarElement", "scalar", "scalar_value", "as_scalar"]
 
 
 class ScalarElement(MatrixElement):
@@ -45,6 +45,13 @@ def scalar(M):
     if M.shape != (1, 1):
         raise ValueError(f"scalar() needs a 1x1 matrix expression, got shape {M.shape} for {M}")
     return ScalarElement(M, Integer(0), Integer(0))
+
+
+def scalar_value(M):
+    """The scalar a 1x1 matrix expression stands for, by its construct's ``ONE_BY_ONE`` rule
+    (``(x^T A x)^{-1}`` -> ``1/(x^T A x)``, ``I_1`` -> 1), else ``scalar(M)``."""
+    rule = ONE_BY_ONE.lookup(M)
+    return scalar(M) if rule is None else rule(M)
 
 
 def as_scalar(f):
@@ -150,6 +157,29 @@ def cotangent_element(s, c, walk):
 
 
 # == simplification ==
+
+
+@REWRITE.register(Mul)
+def combine_powers(e):
+    """b^p b^q = b^(p + q) (SymPy keeps symbolic exponents apart: (1 + t^2)^(1-q) (1 + t^2)^(q-1)
+    would stay, and overflow to inf * 0 = nan where the product is 1)."""
+    exponents = {}
+    for f in Mul.make_args(e):
+        base, power = f.as_base_exp()
+        exponents.setdefault(base, []).append(power)
+    if all(len(p) == 1 for p in exponents.values()):
+        return e
+    return Mul(*[base ** Add(*powers) for base, powers in exponents.items()])
+
+
+@REWRITE.register(MatrixElement)
+def element_of_one_by_one(e):
+    """(M)_{00} of a 1x1 M is M's scalar: ((s t^3) I_1)_{00} = s t^3 (one spelling, read as
+    a scalar)."""
+    if not is_scalar_of_1x1(e) or isinstance(e.parent, MatrixSymbol):
+        return e
+    value = scalar_value(e.parent)
+    return e if is_scalar_of_1x1(value) and value.parent == e.parent else value
 
 
 # == printing ==

@@ -5,17 +5,40 @@
 A leaf is never differentiated by a rule: the variable's differential is dX and any
 other leaf is a constant (d = 0).
 """
-from sympy import Identity, MatrixSymbol
+from sympy import Identity, MatrixSymbol, S
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-from ..registry import (APPLY, ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, LATEX, NUMPY,
-                        PRODUCT_FACTORS, TEXT, TRANSPOSE, construct, sympy_notation)
+from ..registry import (APPLY, ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, HADAMARD_FORM, LATEX,
+                        NUMPY, ONE_BY_ONE, PRODUCT_FACTORS, TEXT, TRANSPOSE, construct,
+                        sympy_notation)
+from ..simplify.hadamard_form import HadamardPolynomial
 
 construct(MatrixSymbol, "matrix", leaf=True)
 construct(Identity, "matrix", leaf=True)
 construct(ZeroMatrix, "matrix", leaf=True)
 construct(OneMatrix, "matrix", leaf=True)
+
+
+# == simplification ==
+
+
+@ONE_BY_ONE.register(Identity)
+@ONE_BY_ONE.register(OneMatrix)
+def one_by_one_unit(M):
+    """I_1 = 1_{1x1} = 1."""
+    return S.One
+
+
+@ONE_BY_ONE.register(ZeroMatrix)
+def one_by_one_zero(M):
+    """0_{1x1} = 0."""
+    return S.Zero
+
+@HADAMARD_FORM.register(OneMatrix)
+def hadamard_form_ones(M, form):
+    """1 is the unit of ∘."""
+    return HadamardPolynomial.constant(S.One)
 
 
 # == structure ==

@@ -3,12 +3,13 @@
     d tr(U) = tr(dU)               <c, tr(L)> = <c I, L>          (c a scalar cotangent)
     tr(M^T) = tr(M)                tr(A + B) = tr A + tr B,  tr(c A) = c tr A   (equality only)
 """
-from sympy import Add, Identity, MatAdd, MatMul, Trace, Transpose
+from sympy import Add, Identity, MatAdd, MatMul, OneMatrix, Trace, Transpose
 
 from ..algebra import scaled
 from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX,
                         NUMPY, REWRITE, TEXT, VALIDATE, construct)
 from ..shapes import require_square
+from .scalars import scalar_value
 
 __all__ = ["trace"]
 
@@ -59,6 +60,23 @@ def trace_linear(e):
         coeff, mats = e.arg.as_coeff_matrices()
         if coeff != 1:
             return coeff * Trace(MatMul(*mats))
+    return e
+
+@REWRITE.register(Trace)
+def trace_of_one_by_one(e):
+    """tr(m) = m for a 1x1 m (x^T A x as the scalar it is)."""
+    if tuple(e.arg.shape) == (1, 1):
+        return scalar_value(e.arg)
+    return e
+
+
+@REWRITE.register(Trace)
+def trace_of_constant(e):
+    """tr(I_n) = n, tr(1_{n x n}) = n, tr(c I_n) = c n (SymPy's own evaluation, which knows
+    these special matrices only)."""
+    coeff, mats = e.arg.as_coeff_matrices() if isinstance(e.arg, MatMul) else (1, [e.arg])
+    if len(mats) == 1 and isinstance(mats[0], (Identity, OneMatrix)):
+        return coeff * mats[0].rows
     return e
 
 

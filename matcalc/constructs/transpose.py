@@ -10,9 +10,10 @@ from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import transpose_of
 from ..registry import (APPLY, CODEGEN, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
-                        PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VEC,
-                        construct)
+                        ONE_BY_ONE, PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE,
+                        VEC, construct)
 from .commutation import commutation
+from .scalars import scalar_value
 from .vec import Vec
 
 construct(Transpose, "matrix", linear=True)
@@ -60,6 +61,11 @@ def canonical_transpose_factor(F, form):
     if isinstance(pushed, Transpose) and pushed.arg == F.arg:
         return S.One, F
     return form.normalize(pushed)
+
+@ONE_BY_ONE.register(Transpose)
+def one_by_one_transpose(M):
+    """A 1x1 M^T is m."""
+    return scalar_value(M.arg)
 
 
 # == structure ==

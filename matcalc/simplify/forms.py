@@ -6,12 +6,14 @@ then the sum of monomials with common factors pulled out (``factor_terms``).
 ``canonical_form``: the expanded, transpose-normal sum of monomials (no factoring), on
 which ``equal_forms`` decides symbolic equality.
 """
-from sympy import MatAdd, MatMul
+from sympy import Add, MatAdd, MatMul
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from ..algebra import matadd
-from .monomials import expand_terms, factor_terms, monomial
+from .hadamard_form import canonical_elementwise, elementwise_forms
+from .inverse_substitution import substitute_inverses
+from .monomials import expand_terms, expression_size, factor_terms, monomial
 from .rewrite import canonical_rewrite, normalize
 
 __all__ = ["simplify_result", "canonical_form", "equal_forms"]
@@ -21,23 +23,40 @@ def simplify_result(expr, max_terms=64):
     """The compact Cookbook form of a matrix result."""
     if not isinstance(expr, MatrixExpr):
         return normalize(expr)
-    expr = normalize(expr)
+    expr = normalize(elementwise_forms(normalize(expr)))
     terms = expand_terms(expr, max_terms)
     if terms is None:
         return expr
-    return factor_terms(terms, expr.shape)
+    factored = factor_terms(substitute_inverses(terms), expr.shape)
+    # factoring brings the terms of an elementwise sum together: X^T a + X^T b = X^T (a + b)
+    again = elementwise_forms(factored)
+    return factored if again is factored else _shorter(factored, normalize(again))
+
+
+def _shorter(a, b):
+    return b if expression_size(b) < expression_size(a) else a
 
 
 def canonical_form(expr, max_terms=4096):
     """Expanded, transpose-normal sum of monomials (for deciding symbolic equality)."""
-    expr = normalize(expr, rewrite=canonical_rewrite)
+    expr = normalize(canonical_elementwise(normalize(expr, rewrite=canonical_rewrite)),
+                     rewrite=canonical_rewrite)
     if not isinstance(expr, MatrixExpr):
         return expr
     terms = expand_terms(expr, max_terms)
     if terms is None:
         return expr
+    terms = [(_expanded(c), f) for c, f in terms]
+    terms = [(c, f) for c, f in terms if c != 0]
     return matadd(*[monomial(c, f, expr.shape) for c, f in terms]) \
         if terms else ZeroMatrix(*expr.shape)
+
+
+def _expanded(coeff):
+    """A coefficient with its products distributed over sums (one level: (2x + 4y^3) 6y^2 and
+    (12x + 24y^3) y^2 both become 12 x y^2 + 24 y^5)."""
+    return Add(*[t.expand(deep=False, power_base=False, power_exp=False, log=False,
+                          multinomial=False, basic=False) for t in Add.make_args(coeff)])
 
 
 def equal_forms(a, b):

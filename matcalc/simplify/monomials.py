@@ -10,12 +10,15 @@ greedily: ``2 X^T X W - 2 X^T Y  ->  2 X^T (X W - Y)``.
 """
 from collections import Counter
 
-from sympy import Identity, MatAdd, MatMul, Mul, Rational, S, default_sort_key, igcd, ilcm, preorder_traversal
+from sympy import (Identity, MatAdd, MatMul, Mul, Rational, S, default_sort_key, igcd, ilcm, powsimp,
+                   preorder_traversal)
 from sympy.matrices.expressions.special import ZeroMatrix
+from sympy.matrices.expressions.transpose import Transpose
 
-from ..algebra import canonical_product, matadd, matmul
+from ..algebra import (canonical_product, matadd, matmul, product, scaled, split_coeff,
+                       transpose_of)
 
-__all__ = ["expand_terms", "factor_terms", "expression_size", "monomial"]
+__all__ = ["expand_terms", "collect_monomials", "factor_terms", "expression_size", "monomial"]
 
 
 # --------------------------------------------------------------------------
@@ -35,9 +38,14 @@ def expand_terms(expr, max_terms=64):
         raw = _expand(expr, max_terms)
     except _TooManyTerms:
         return None
+    return collect_monomials(raw)
+
+
+def collect_monomials(raw):
+    """[(c, factors)] in canonical form (powers merged, identities dropped), like terms added."""
     collected = {}
     for coeff, factors in raw:
-        coeff, factors = _canonical_monomial(coeff, factors)
+        coeff, factors = _canonical_monomial(coeff, tuple(factors))
         collected[factors] = collected.get(factors, S.Zero) + coeff
     return [(c, f) for f, c in collected.items() if c != 0]
 
@@ -81,9 +89,7 @@ def _canonical_monomial(coeff, factors):
 
 def factor_terms(terms, shape):
     """Rebuild a sum of monomials with common factors pulled out (the shortest of a few ways)."""
-    candidates = [_refactor(_factor(terms, shape, prefer)) for prefer in (0, -1)]
-    if candidates[0] == candidates[1]:
-        return candidates[0]
+    candidates = {_refactor(_factor(terms, shape, prefer)) for prefer in (0, -1, "coefficient")}
     return min(candidates, key=lambda e: (expression_size(e), default_sort_key(e)))
 
 
@@ -107,6 +113,15 @@ def _factor(terms, shape, prefer):
         cols = suf[0].shape[0] if suf else shape[1]
         inner = _factor(middles, (rows, cols), prefer)
         return canonical_product(common, [*pre, inner, *suf])
+    outer = _rank_one(terms)
+    if outer is not None:
+        c, left, right = outer
+        return canonical_product(common * c, [left, right])
+    if prefer == "coefficient":
+        groups = _coefficient_groups(terms)
+        if groups is not None:
+            body = matadd(*[canonical_product(c, [_factor(g, shape, prefer)]) for c, g in groups])
+            return canonical_product(common, [body])
     group, rest = _largest_group(terms, prefer)
     if group is None:
         body = matadd(*[monomial(c, f, shape) for c, f in terms])
@@ -182,6 +197,70 @@ def _largest_group(terms, prefer=0):
     return group, rest
 
 
+def _rank_one(terms):
+    """(L, R) with sum_k c_k L_k R_k = L R when the table of coefficients c[L_k][R_k] has
+    rank one: x x^T - x b^T - b x^T + b b^T = (x - b)(x - b)^T.  Each term is cut after its
+    first factor or before its last; None when neither cut gives a rank-one table."""
+    if len(terms) < 3 or any(len(f) < 2 for _, f in terms):
+        return None
+    for cut in (1, -1):
+        table = {}
+        for c, f in terms:
+            left, right = product(f[:cut]), product(f[cut:])
+            table.setdefault(left, {})
+            if right in table[left]:
+                return None
+            table[left][right] = c
+        lefts = list(table)
+        rights = list(dict.fromkeys(r for row in table.values() for r in row))
+        if len(lefts) < 2 or len(rights) < 2:
+            continue
+        pivot_left, pivot_right = lefts[0], next(iter(table[lefts[0]]))
+        pivot = table[pivot_left][pivot_right]
+        alpha = {L: table[L].get(pivot_right, S.Zero) / pivot for L in lefts}
+        beta = {R: table[pivot_left].get(R, S.Zero) for R in rights}
+        if any((table[L].get(R, S.Zero) - alpha[L] * beta[R]).expand() != 0
+               for L in lefts for R in rights):
+            continue
+        left = matadd(*[scaled(alpha[L], L) for L in lefts if alpha[L] != 0])
+        right = matadd(*[scaled(beta[R], R) for R in rights if beta[R] != 0])
+        return _outer_product(left, right)
+    return None
+
+
+def _negative(M):
+    """-M, a sum negated term by term."""
+    return matadd(*[scaled(-1, t) for t in (M.args if isinstance(M, MatAdd) else (M,))])
+
+
+def _outer_product(left, right):
+    """(c, L, R) for L R, L's last term positive (x - b, not b - x) and R written L^T when it
+    is L's transpose, up to its sign: (x - b)(x - b)^T, -(x - mu)(x - mu)^T."""
+    parts = [split_coeff(t) for t in (left.args if isinstance(left, MatAdd) else (left,))]
+    negative = sum(c.could_extract_minus_sign() for c, _ in parts)
+    last = max(parts, key=lambda cm: default_sort_key(cm[1]))[0]
+    if 2 * negative > len(parts) or (2 * negative == len(parts)
+                                     and last.could_extract_minus_sign()):
+        left, right = _negative(left), _negative(right)
+    coeff, mirror = S.One, transpose_of(left)
+    if right != mirror and matadd(right, mirror) == ZeroMatrix(*right.shape):
+        coeff = S.NegativeOne
+    if coeff * 1 == -1 or right == mirror:
+        right = Transpose(left)          # as people write it
+    return coeff, left, right
+
+
+def _coefficient_groups(terms):
+    """[(c, [(1, factors), ...]), ...]: the terms grouped by their coefficient, when some
+    coefficient is shared (c A + c B + d C = c (A + B) + d C); else None."""
+    groups = {}
+    for c, f in terms:
+        groups.setdefault(c, []).append((S.One, f))
+    if len(groups) == len(terms) or len(groups) == 1:
+        return None
+    return list(groups.items())
+
+
 def _common_coefficient(terms):
     """(g, terms / g): g the common rational and symbolic factor, sign pulled when all negative."""
     coeffs = [c for c, _ in terms]
@@ -206,4 +285,4 @@ def _common_coefficient(terms):
             g = g * factor ** count
     if g == 1:
         return S.One, terms
-    return g, [(c / g, f) for c, f in terms]
+    return g, [(powsimp(c / g, combine="exp", deep=False), f) for c, f in terms]

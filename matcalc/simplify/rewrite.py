@@ -6,12 +6,13 @@ merged, ``U U^{-1} = I`` ...) and the extra ones that only decide equality in ``
 (``tr(A + B) = tr A + tr B``, ``det(AB) = det A det B``).  A node is rewritten with its
 class's rules until none applies (``exhaust``), children first.
 """
-from sympy import Basic
-from sympy.matrices.expressions.matexpr import MatrixSymbol
+from sympy import Basic, Dummy, cancel, count_ops, factor
+from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 
-from ..registry import CANONICAL, NEGATE, REWRITE, SCALE, TIDY
+from ..registry import CANONICAL, NEGATE, REWRITE, SCALAR_FORMS, SCALE, TIDY
 
-__all__ = ["normalize", "local_rewrite", "canonical_rewrite", "negated", "absorbed", "tidied"]
+__all__ = ["normalize", "local_rewrite", "canonical_rewrite", "negated", "absorbed", "tidied",
+           "shortest_form"]
 
 
 def _exhaust(tables):
@@ -55,6 +56,50 @@ def absorbed(coeff, M):
 def tidied(M):
     """M with every node that has a ``TIDY`` rule in lowest terms."""
     return M.replace(lambda e: TIDY.lookup(e) is not None, lambda e: TIDY(e))
+
+
+def _spelling_size(e):
+    return (count_ops(e), len(str(e)), str(e))
+
+
+def _abstracted(e):
+    """(e', back): e with every matrix-bearing scalar (tr(A), ||E||, (x^T A x)[0, 0]) replaced
+    by a symbol, so that SymPy's ``cancel``/``factor`` never rebuild a matrix argument."""
+    back, memo = {}, {}
+
+    def walk(node):
+        if node in memo:
+            return memo[node]
+        if node.is_Atom or isinstance(node, MatrixExpr):
+            out = node
+        elif not node.has(MatrixExpr) or (not (node.is_Add or node.is_Mul or node.is_Pow)
+                                          and not _plain_function(node)):
+            if node.has(MatrixExpr):
+                out = Dummy("m")
+                back[out] = node
+            else:
+                out = node
+        else:
+            out = node.func(*[walk(a) for a in node.args])
+        memo[node] = out
+        return out
+
+    return walk(e), back
+
+
+def _plain_function(node):
+    """A scalar function of scalars (exp, log ...), whose arguments may be abstracted."""
+    return node.is_Function and all(not isinstance(a, MatrixExpr) for a in node.args)
+
+
+def shortest_form(e):
+    """The shortest of a scalar's spellings: itself, ``cancel``, ``factor`` and every
+    construct's ``SCALAR_FORMS`` (``σ(t)`` for ``e^t/(1 + e^t)``)."""
+    plain, back = _abstracted(e)
+    candidates = [plain, cancel(plain), factor(plain)]
+    for rule in SCALAR_FORMS.lookup(plain):
+        candidates.extend(rule(c) for c in list(candidates))
+    return min(candidates, key=_spelling_size).xreplace(back)
 
 
 def normalize(expr, rewrite=None):
