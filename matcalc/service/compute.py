@@ -22,7 +22,7 @@ from ..errors import (CatalogueError, NonFiniteError, NonSquareMatrixError, Pars
                       ResourceLimitError, ShapeError, UnsupportedError)
 from .requests import LAYOUTS, RequestError
 
-__all__ = ["symbols_payload", "derivation_payload", "gallery_payload", "error_payload",
+__all__ = ["symbols_payload", "derivation_payload", "error_payload", "parse_request",
            "BACKENDS", "CODE_NAMES"]
 
 #: code generation backends, the module each needs, and how to install it
@@ -41,10 +41,12 @@ def _ignore(stage):
 # symbols: what the expression's names are (the page's table of shapes)
 # --------------------------------------------------------------------------
 
-def _parse(request):
+def parse_request(request, text=None):
+    """``matcalc.parse`` of the request's expression (or of ``text``) under its
+    declarations."""
     from ..parse import parse
-    return parse(request.expression, shapes=request.shapes, structures=request.assume,
-                 scalars=request.scalars)
+    return parse(request.expression if text is None else text, shapes=request.shapes,
+                 structures=request.assume, scalars=request.scalars)
 
 
 def _shape_text(obj):
@@ -75,7 +77,7 @@ def symbols_payload(request, progress=_ignore):
     """The names of the expression with their shapes and structures, as the parser infers
     them under the request's declarations, and the variable chosen by default."""
     progress("parsing")
-    parsed = _parse(request)
+    parsed = parse_request(request)
     symbols = [_describe(name, obj, request) for name, obj in parsed.symbols.items()]
     return {"symbols": symbols, "dims": sorted(parsed.dims),
             "wrt": request.wrt if request.wrt in parsed.symbols else
@@ -86,7 +88,7 @@ def symbols_payload(request, progress=_ignore):
 # the derivation
 # --------------------------------------------------------------------------
 
-def _variable(parsed, request):
+def variable_of(parsed, request):
     name = request.wrt or _default_variable(parsed.symbols)
     if name is None:
         raise RequestError("wrt", "the expression has no matrix or vector to differentiate "
@@ -102,7 +104,7 @@ def _variable(parsed, request):
     return X
 
 
-def _validate(f, X, request):
+def validate(f, X, request):
     scalar = not isinstance(f, MatrixExpr) or tuple(f.shape) == (1, 1)
     if request.kind != "jacobian" and not scalar:
         raise RequestError("kind", f"a {request.kind} needs a scalar expression; this one is "
@@ -152,17 +154,22 @@ def _steps_json(steps):
     return shown
 
 
+def check_json(report):
+    """A check report as JSON, with the sizes of each random point."""
+    data = report.as_dict()
+    data["sizes"] = [d.get("sizes", {}) for d in report.details]
+    return data
+
+
 def _check(f, X, result, request):
     from ..algebra import transpose_of
     from ..catalogue import check_for
     claim = result
     if request.kind == "jacobian" and request.layout == "denominator":
         claim = transpose_of(result)
-    report = check_for(request.kind, f, X, claim, layout=request.layout,
-                       structure=request.structure, points=request.points, seed=request.seed)
-    data = report.as_dict()
-    data["sizes"] = [d.get("sizes", {}) for d in report.details]
-    return data
+    return check_json(check_for(request.kind, f, X, claim, layout=request.layout,
+                                structure=request.structure, points=request.points,
+                                seed=request.seed))
 
 
 def _python_name(name):
@@ -215,11 +222,11 @@ def derivation_payload(request, progress=_ignore):
     seconds = {}
     start = time.perf_counter()
     progress("parsing")
-    parsed = _parse(request)
+    parsed = parse_request(request)
     f = parsed.expr
-    X = _variable(parsed, request)
+    X = variable_of(parsed, request)
     request = replace(request, wrt=X.name)
-    _validate(f, X, request)
+    validate(f, X, request)
     progress("differentiating")
     result, steps = _steps(f, X, request)
     seconds["derive"] = time.perf_counter() - start
@@ -247,31 +254,6 @@ def derivation_payload(request, progress=_ignore):
         seconds["code"] = time.perf_counter() - mark
     payload["seconds"] = {k: round(v, 4) for k, v in seconds.items()}
     return payload
-
-
-# --------------------------------------------------------------------------
-# the gallery: the bundled catalogue
-# --------------------------------------------------------------------------
-
-def gallery_payload(progress=_ignore):
-    """Every identity of the bundled catalogue, ready to open in the page."""
-    from ..bundled import catalogue_path
-    from ..catalogue import load_catalogue
-    progress("loading the catalogue")
-    identities, errors = load_catalogue(catalogue_path(), strict=False)
-    entries = []
-    for identity in identities:
-        expression, result, corrected = identity.texts()
-        entries.append({
-            "id": identity.id, "section": identity.section, "title": identity.title,
-            "source": identity.source, "expression": expression, "wrt": identity.wrt,
-            "kind": identity.kind, "result": result, "corrected": corrected,
-            "shapes": {k: str(v) for k, v in identity.shapes.items()},
-            "assume": dict(identity.assumptions), "scalars": list(identity.scalars),
-            "layout": identity.layout if identity.kind == "gradient" else None,
-            "structure": identity.structure, "status": identity.status,
-            "note": identity.note or identity.reason})
-    return {"identities": entries, "malformed": len(errors)}
 
 
 # --------------------------------------------------------------------------

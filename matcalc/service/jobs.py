@@ -23,9 +23,12 @@ from dataclasses import dataclass
 
 __all__ = ["Limits", "Runner", "JOBS"]
 
-#: the functions a worker runs, by job name (in ``matcalc.service.compute``)
-JOBS = {"symbols": "symbols_payload", "derive": "derivation_payload",
-        "gallery": "gallery_payload"}
+#: the jobs a worker runs: name -> (module, function of (request JSON, progress))
+JOBS = {"symbols": ("compute", "symbols_payload"), "derive": ("compute", "derivation_payload"),
+        "check": ("checks", "claim_payload"), "verify": ("checks", "verify_payload"),
+        "gallery": ("checks", "gallery_payload")}
+#: the jobs whose request is a ``DerivationRequest``
+_DERIVATION_JOBS = ("symbols", "derive")
 _KILL_WAIT = 2.0   # seconds to wait for a killed worker to be gone
 
 
@@ -61,10 +64,21 @@ def _limit_memory(extra):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _run_job(job, request_json, progress):
+    import importlib
+    from .requests import DerivationRequest
+    module, name = JOBS[job]
+    function = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    if job == "gallery":
+        return function(progress)
+    if job in _DERIVATION_JOBS:
+        return function(DerivationRequest.from_json(request_json), progress)
+    return function(request_json, progress)
+
+
 def _worker(conn, job, request_json, memory):
     """The worker process: bound itself, run ``job``, send the outcome, exit."""
     from . import compute
-    from .requests import DerivationRequest
     try:
         _limit_memory(memory)
         # the parser accepts 200 nesting levels; SymPy recurses several frames per level
@@ -73,12 +87,7 @@ def _worker(conn, job, request_json, memory):
         def progress(stage):
             conn.send(("progress", stage))
 
-        function = getattr(compute, JOBS[job])
-        if job == "gallery":
-            payload = function(progress)
-        else:
-            payload = function(DerivationRequest.from_json(request_json), progress)
-        conn.send(("result", payload))
+        conn.send(("result", _run_job(job, request_json, progress)))
     except BaseException as exc:  # every outcome goes back as a message
         try:
             conn.send(("error", compute.error_payload(exc)))
@@ -110,10 +119,11 @@ class Runner:
         process.join()
         process.close()
 
-    async def messages(self, job, request_json=None):
+    async def messages(self, job, request_json=None, seconds=None):
         """The worker's messages, as ``(kind, value, seconds since the job started)``;
         the last is a ``result`` or an ``error``. Leaving the iteration early (a
-        cancelled client) kills the worker."""
+        cancelled client) kills the worker. ``seconds``: this job's time limit (default
+        ``Limits.seconds``)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limits.workers)
         if self._waiting >= self.limits.queue:
@@ -125,12 +135,12 @@ class Runner:
         finally:
             self._waiting -= 1
         try:
-            async for message in self._run(job, request_json):
+            async for message in self._run(job, request_json, seconds or self.limits.seconds):
                 yield message
         finally:
             self._slots.release()
 
-    async def _run(self, job, request_json):
+    async def _run(self, job, request_json, seconds):
         reader, writer = self._context.Pipe(duplex=False)
         process = self._context.Process(target=_worker, daemon=True,
                                         args=(writer, job, request_json, self.limits.memory))
@@ -142,9 +152,9 @@ class Runner:
         loop.add_reader(reader.fileno(), readable.set)
         try:
             while True:
-                remaining = self.limits.seconds - (time.monotonic() - start)
+                remaining = seconds - (time.monotonic() - start)
                 if remaining <= 0:
-                    yield ("error", _time_limit(self.limits.seconds), time.monotonic() - start)
+                    yield ("error", _time_limit(seconds), time.monotonic() - start)
                     return
                 try:
                     await asyncio.wait_for(readable.wait(), remaining)

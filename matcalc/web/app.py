@@ -52,6 +52,10 @@ SECURITY_HEADERS = {
 }
 
 
+_ENDPOINTS = {"/api/health": "GET", "/api/gallery": "GET", "/api/symbols": "POST",
+              "/api/derive": "POST"}
+
+
 def _static():
     return resources.files("matcalc.web") / "static"
 
@@ -162,6 +166,11 @@ class Api:
                             headers={"Cache-Control": "no-store"})
 
     async def not_found(self, request):
+        allowed = _ENDPOINTS.get(request.url.path)
+        if allowed:
+            response = _error(405, "MethodNotAllowed", f"{request.url.path} takes {allowed}")
+            response.headers["Allow"] = allowed
+            return response
         return _error(404, "NotFound", f"no such API endpoint: {request.url.path[:100]}")
 
 
