@@ -116,6 +116,7 @@ async function refreshSymbols() {
     data = await response.json();
   } catch (err) { return; }
   if (seq !== symbolsSeq) return;  // a newer edit is on its way
+  $("symbols").classList.toggle("stale", !response.ok);  // the names of the last good text
   if (!response.ok) { showError(data.error); return; }
   showError(null);
   const present = new Set(data.symbols.map((s) => s.name));
