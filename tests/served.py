@@ -26,7 +26,7 @@ def running_server(tmp_path, *options):
         line = _first_line(process)
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         assert match, f"matcalc serve printed {line!r}; stderr: {process.stderr.read()}"
-        yield match.group(0).rstrip("/")
+        yield Served(match.group(0).rstrip("/"), process.pid)
     finally:
         process.terminate()
         try:
@@ -36,6 +36,27 @@ def running_server(tmp_path, *options):
             process.wait(5)
         process.stdout.close()
         process.stderr.close()
+
+
+class Served(str):
+    """The server's base address; ``pid`` its process id."""
+
+    def __new__(cls, base, pid):
+        served = super().__new__(cls, base)
+        served.pid = pid
+        return served
+
+    def workers(self):
+        """The process ids of the running workers (the fork server's children)."""
+        return [pid for child in _children(self.pid) for pid in _children(child)]
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(p) for p in children.read().split()]
+    except OSError:
+        return []
 
 
 def _first_line(process):

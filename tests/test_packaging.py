@@ -110,3 +110,15 @@ def test_the_wheel_installs_and_verifies_its_bundled_catalogue_outside_the_check
     with capsys.disabled():
         print(f"\n[wheel] {wheel.name}: {wheel.stat().st_size / 1024:.0f} KiB; built, "
               f"installed in a fresh venv and verified in {time.monotonic() - start:.0f} s")
+
+
+@pytest.mark.parametrize("command, module, extra", [
+    (["serve", "--port", "0"], "uvicorn", "web"), (["mcp"], "mcp.server.mcpserver", "mcp")])
+def test_serve_and_mcp_without_their_extra_say_what_to_install(monkeypatch, command, module,
+                                                              extra):
+    monkeypatch.setitem(sys.modules, module, None)   # as if the extra were not installed
+    code, out, err = run_cli(*command)
+    assert code == 2 and out == ""
+    assert err.startswith(f"matcalc: error: matcalc {command[0]} needs the {extra} extra")
+    assert err.rstrip().endswith(f'pip install "sympy-matcalc[{extra}]"')
+    assert len(err.splitlines()) == 1

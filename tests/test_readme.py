@@ -95,8 +95,8 @@ def test_quickstart_has_two_commands_that_do_not_share_a_venv_and_ci_runs_the_se
 
 def test_every_file_the_readme_names_is_in_the_repository():
     named = set(re.findall(r"\]\(((?!https?:)[^)#\s]+)\)", TEXT))             # links, images
-    named |= set(re.findall(r"`((?:\.\./)*(?:[\w.-]+/)+[\w.-]+\.(?:py|md|toml|ipynb|png|json|sh))",
-                            TEXT))
+    named |= set(re.findall(r"(?:`|python3 )((?:\.\./)*(?:[\w.-]+/)+[\w.-]+\."
+                            r"(?:py|md|toml|ipynb|png|json|sh))", TEXT))
     missing = sorted(path for path in named if not (ROOT / path).exists()
                      and not (ROOT / "matcalc" / path).exists())
     assert not missing, f"the README names files that are not in the repository: {missing}"

@@ -97,6 +97,20 @@ def test_the_stream_reports_progress_then_the_result(server):
     assert_checks("logdet(X)", result)
 
 
+def test_a_client_that_goes_away_takes_its_worker_with_it(server):
+    connection = http.client.HTTPConnection(server.split("//")[1], timeout=60)
+    connection.request("POST", "/api/derive?stream=1", json.dumps(SLOW),
+                       {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert json.loads(response.readline())["progress"] == "parsing"
+    assert len(server.workers()) == 1
+    connection.close()                       # the page's Cancel button does this
+    deadline = time.monotonic() + 5
+    while server.workers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.workers() == []
+
+
 def test_symbols_and_gallery(server):
     status, _, data = call(server, "/api/symbols", {"expression": "x'*S*x",
                                                      "assume": {"S": "spd"}})
