@@ -4,8 +4,10 @@
     matcalc grad "norm(X*W - Y)**2" --wrt W --shape X=m,k --shape W=k,n --shape Y=m,n --latex
     matcalc jacobian "A*X*B" --wrt X
     matcalc hessian "x'*A*x" --wrt x
-    matcalc verify identities/ [--json report.json]
+    matcalc verify [identities/] [--json report.json]   (no path: the bundled catalogue)
     matcalc latex identities/ -o catalogue.tex
+    matcalc serve [--port 8765]     the web page (the web extra)
+    matcalc mcp                     Model Context Protocol tools over stdio (the mcp extra)
 
 Exit codes: 0 success, 1 a verification or numeric check failed, 2 bad input
 (reported on one ``matcalc: error: ...`` line, plus the caret display of a parse
@@ -149,7 +151,8 @@ def build_parser():
         description="Derive every identity of the catalogue with matcalc, compare with the "
                     "stated result symbolically and against finite differences, and report "
                     "pass / fail / erratum / unsupported per section.")
-    verify.add_argument("path", help="a catalogue .toml file or a directory of them")
+    verify.add_argument("path", nargs="?", help="a catalogue .toml file or a directory of "
+                        "them (default: the catalogue bundled with matcalc)")
     verify.add_argument("--json", metavar="FILE", help="also write the full report as JSON "
                                                        "('-' for standard output)")
     verify.add_argument("--id", action="append", dest="ids", metavar="ID",
@@ -171,13 +174,16 @@ def build_parser():
         description="Write the catalogue as a LaTeX document (compiles with pdflatex): "
                     "grouped by section, each identity with its source, assumptions and "
                     "verification status.")
-    latex.add_argument("path", help="a catalogue .toml file or a directory of them")
+    latex.add_argument("path", nargs="?", help="a catalogue .toml file or a directory of "
+                       "them (default: the catalogue bundled with matcalc)")
     latex.add_argument("-o", "--output", metavar="FILE", help="output file (default: stdout)")
     latex.add_argument("--no-verify", dest="verify", action="store_false",
                        help="show the declared status instead of running the verification")
     latex.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress indicator on stderr (default: when stderr is a terminal)")
     latex.set_defaults(handler=_latex_command)
+    from .cli_service import add_service_commands
+    add_service_commands(commands)
     return parser
 
 
@@ -349,12 +355,19 @@ def _verify_command(args, out, err):
     from .catalogue.report import Progress, report_text
     with _open_output(args.json) if args.json and args.json != "-" else out as json_output:
         progress = Progress(err, _progress_enabled(args, err))
+        _default_catalogue(args)
         report = verify_catalogue(args.path, progress=progress, points=args.points,
                                   seed=args.seed, timeout=args.timeout, ids=args.ids)
         out.write(report_text(report, args.verbose) + "\n")
         if args.json:
             json_output.write(json.dumps(report.as_dict(), indent=2) + "\n")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _default_catalogue(args):
+    if args.path is None:  # the catalogue shipped inside the package
+        from .bundled import catalogue_path
+        args.path = catalogue_path()
 
 
 def _open_output(path):
@@ -368,6 +381,7 @@ def _open_output(path):
 
 def _latex_command(args, out, err):
     from .catalogue import catalogue_document, load_catalogue
+    _default_catalogue(args)
     identities, errors = load_catalogue(args.path, strict=False)
     for error in errors:
         err.write(f"{PROG}: warning: {str(error).splitlines()[0]}\n")
