@@ -122,8 +122,11 @@ def build_parser():
                              default="denominator",
                              help="denominator: shaped like X (default); numerator: the "
                                   "transpose (MML)")
-            sub.add_argument("--structure", choices=("symmetric", "symmetric-elementwise"),
-                             help="X symmetric: sym(G), or the Cookbook 2.8.2 form G + G^T - G o I")
+            sub.add_argument("--structure", choices=("general", "symmetric", "symmetric-elementwise",
+                                                      "diagonal", "orthogonal"),
+                             help="the structure the gradient is taken on (default: the variable's declared "
+                                  "one, else general): symmetric sym(G), the Cookbook 2.8.2 form "
+                                  "G + G^T - G o I, diagonal G o I, orthogonal (G - X G^T X)/2")
             sub.add_argument("--steps", action="store_true", help="print the derivation")
         if name == "jacobian":
             sub.add_argument("--layout", choices=("numerator", "denominator"),

@@ -23,6 +23,7 @@ from .algebra import flat_matmul, transpose_of
 from .constructs.differentials import DifferentialSymbol
 from .constructs.hadamard import hadamard
 from .constructs.scalars import as_scalar, scalar
+from .constructs.structured import gradient_structure
 from .constructs.trace import trace
 from .differential import differential, differential_steps
 from .errors import NonFiniteError
@@ -39,7 +40,9 @@ __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "GRADI
 GRADIENT_LAYOUTS = ("denominator", "numerator")
 #: layouts of a Jacobian: d vec(F)/d vec(X)^T (numerator) or its transpose (denominator)
 JACOBIAN_LAYOUTS = ("numerator", "denominator")
-GRADIENT_STRUCTURES = (None, "symmetric", "symmetric-elementwise")
+GRADIENT_STRUCTURES = (None, "general", "symmetric", "symmetric-elementwise", "diagonal",
+                       "orthogonal")
+
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,13 @@ def _validate_gradient(f, X, layout, structure):
 # gradients
 # --------------------------------------------------------------------------
 
-def _apply_structure(G, structure):
-    """sym(G) = (G + G^T)/2;  Cookbook 2.8.2: G + G^T - G ∘ I."""
+def _apply_structure(G, structure, X):
+    """sym(G) = (G + G^T)/2;  Cookbook 2.8.2: G + G^T - G ∘ I;  diagonal: G ∘ I;
+    orthogonal (the Riemannian gradient, embedded metric): (G - X G^T X)/2."""
+    if structure == "diagonal":
+        return hadamard(G, Identity(G.shape[0]))
+    if structure == "orthogonal":
+        return MatMul(Rational(1, 2), MatAdd(G, MatMul(-1, X, transpose_of(G), X)))
     if structure == "symmetric":
         return MatMul(Rational(1, 2), MatAdd(G, transpose_of(G)))
     if structure == "symmetric-elementwise":
@@ -142,10 +150,10 @@ def _apply_structure(G, structure):
     return G
 
 
-def _finish(G, layout, structure):
+def _finish(G, layout, structure, X):
     G = simplify_result(G)
     if structure is not None:
-        G = simplify_result(_apply_structure(G, structure))
+        G = simplify_result(_apply_structure(G, structure, X))
     if layout == "numerator":
         G = simplify_result(transpose_of(G))
     if G.has(Derivative):
@@ -168,7 +176,7 @@ def grad(f, X, layout="denominator", structure=None, named=False):
     Raises ``UnsupportedError`` naming any construct matcalc has no rule for.
     """
     f = _validate_gradient(f, X, layout, structure)
-    result = _finish(_gradient(differential(f, X), X), layout, structure)
+    result = _finish(_gradient(differential(f, X), X), layout, gradient_structure(X, structure), X)
     if named:
         from .named import name_intermediates
         return name_intermediates(result)
@@ -186,7 +194,8 @@ def derive(f, X, layout="denominator", structure=None):
     steps.append(Step("trace cyclic: df = tr(G^T dX)", trace(MatMul(transpose_of(canonical), dX)),
                       "df"))
     steps.append(Step("identify gradient: G", canonical, f"grad_{X.name} f"))
-    G = _finish(raw, layout, structure)
+    structure = gradient_structure(X, structure)
+    G = _finish(raw, layout, structure, X)
     if structure is not None:
         steps.append(Step(f"structure={structure}", G, f"grad_{X.name} f"))
     elif layout == "numerator":

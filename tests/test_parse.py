@@ -408,7 +408,8 @@ def test_nesting_up_to_the_limit_is_accepted():
 def test_long_flat_chains_parse_in_linear_time(text, expected):
     start = time.perf_counter()
     expr = parse(text).expr
-    assert time.perf_counter() - start < 5
+    # loose: about 3 s on a busy 2-core machine; a quadratic parser takes minutes
+    assert time.perf_counter() - start < 20
     if expected is not None:
         assert expr == expected
     else:

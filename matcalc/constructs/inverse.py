@@ -7,7 +7,7 @@
 
 ``Inverse`` is a ``MatPow`` subclass in SymPy; both live here.
 """
-from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, S
+from sympy import Identity, Inverse, MatAdd, MatMul, MatPow, MatrixSymbol, S
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
@@ -74,6 +74,18 @@ def _power(base, i):
 
 
 # == simplification ==
+
+
+@REWRITE.register(Inverse)
+def inverse_the_symbol_knows(e):
+    """Q^{-1} = Q^T for a symbol whose own ``_eval_inverse`` knows its inverse (a declared
+    orthogonal matrix; SymPy applies it when it builds ``Q**-1``, the parser builds Inverse)."""
+    symbol, transposed = (e.arg.arg, True) if isinstance(e.arg, Transpose) else (e.arg, False)
+    if isinstance(symbol, MatrixSymbol):
+        own = symbol._eval_inverse()
+        if not isinstance(own, Inverse):
+            return transpose_of(own) if transposed else own
+    return e
 
 
 @REWRITE.register(Inverse)

@@ -16,7 +16,7 @@ from ..registry import REWRITE
 
 __all__ = ["StructuredMatrixSymbol", "STRUCTURES", "structure_of", "is_symmetric",
            "symmetric", "spd", "invertible", "orthogonal", "diagonal", "positive",
-           "declare"]
+           "declare", "gradient_structure"]
 
 #: structure name -> properties it implies
 STRUCTURES = {
@@ -115,6 +115,23 @@ def structure_of(symbol):
             if ask(key(symbol)):
                 return name
     return "general"
+
+
+#: the gradient a declared structure gets by default: the gradient on that structure (the
+#: projection of the unconstrained gradient onto its tangent space), which is the same for
+#: every spelling of the function -- SymPy rewrites S^T to S, Q^T Q to I, Q^{-1} to Q^T when
+#: it builds the input, so "the unconstrained gradient as written" is not well defined there
+DECLARED_STRUCTURE_GRADIENT = {"symmetric": "symmetric", "spd": "symmetric",
+                               "diagonal": "diagonal", "orthogonal": "orthogonal"}
+
+
+def gradient_structure(X, structure=None):
+    """The structure a gradient w.r.t. ``X`` is taken on: ``structure`` when given ("general"
+    for the unconstrained gradient as written), else the one ``X`` is declared with
+    (``DECLARED_STRUCTURE_GRADIENT``), else None."""
+    if structure is not None:
+        return None if structure == "general" else structure
+    return DECLARED_STRUCTURE_GRADIENT.get(structure_of(X))
 
 
 def is_symmetric(symbol):

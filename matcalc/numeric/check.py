@@ -21,7 +21,8 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..errors import NonFiniteError, ShapeError
 from .differences import (DIRECTIONS, HESSIAN_STEP, STEP, Probe, check_structure,
                           probe_directional, probe_gradient, probe_hessian, probe_jacobian,
-                          random_directions, scalar_probe, variable_of)
+                          TANGENT_ONLY, random_directions, scalar_probe, tangent_directions,
+                          tangent_projection, variable_of)
 from .judge import (HESSIAN_SWEEP, SWEEP, UNRELIABLE_REDRAWS, ClaimNonFinite, NoiseFloor,
                     NonFinite, all_finite, conditioning, judge, relative_error, require_finite,
                     unreliable_reason)
@@ -265,6 +266,7 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
     f, X, G = sympify(f), variable_of(X), sympify(G)
     _refuse_up_front(points, ("function", f), ("claimed gradient", G))
     check_structure(structure, X)
+    structure = _gradient_structure(X, structure)
     if layout not in ("denominator", "numerator"):
         raise ValueError(f"unknown layout {layout!r}; use 'denominator' or 'numerator'")
     if isinstance(f, MatrixExpr) and tuple(f.shape) != (1, 1):
@@ -284,6 +286,8 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
         if layout == "numerator":
             claim = claim.T
         chosen = _choose_method(method, claim.size, DIRECTIONAL_THRESHOLD)
+        if structure in TANGENT_ONLY:
+            chosen = "directional"
         probe = scalar_probe(f, X, point)
         condition = _conditioning_of([f, G], point, at is not None)
         if chosen == "richardson":
@@ -291,8 +295,7 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
                 claim, lambda m: probe_gradient(probe, structure, STEP * m), rtol, SWEEP,
                 condition, NoiseFloor(probe, 1, STEP), what="gradient")
             return verdict, rel, err, scale, chosen, extra
-        symmetric = structure in ("symmetric", "symmetric-elementwise")
-        V = random_directions(probe.x0.shape, DIRECTIONS, point.seed, symmetric)
+        V = tangent_directions(structure, probe.x0, DIRECTIONS, point.seed)
         weights = np.triu(np.ones(claim.shape)) if structure == "symmetric-elementwise" else 1.0
         predicted = np.array([np.sum(claim * v * weights) for v in V]) \
             if all_finite(claim) else np.full(len(V), np.nan)
@@ -300,14 +303,21 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
             predicted, lambda m: probe_directional(probe, V, STEP * m)[:, 0], rtol, SWEEP,
             condition, NoiseFloor(probe, 1, STEP), what="gradient")
         extra["directions"] = len(V)
-        if symmetric:
-            asym = relative_error(claim, claim.T)[0]
-            extra["asymmetry"] = asym
-            if asym > rtol:  # exact: no finite difference involved
-                verdict, rel = "fail", max(rel, asym)
+        if structure in ("symmetric", *TANGENT_ONLY) and all_finite(claim):
+            # a gradient on a structure lies in its tangent space (exact, no differences)
+            off = relative_error(claim, tangent_projection(structure, claim, probe.x0))[0]
+            extra["off_structure"] = off
+            if off > rtol:
+                verdict, rel = "fail", max(rel, off)
         return verdict, rel, err, scale, chosen, extra
 
     return _run_check("gradient", [f, X, G], compare, points, seed, rtol, at)
+
+
+def _gradient_structure(X, structure):
+    """The structure the gradient is compared on: the given one, else the declared one."""
+    from ..constructs.structured import gradient_structure
+    return gradient_structure(X, structure)
 
 
 def _vec_size(shape):

@@ -23,7 +23,10 @@ STEP = 1e-3
 HESSIAN_STEP = 4e-3
 #: random directions compared by the directional method
 DIRECTIONS = 8
-STRUCTURE_OPTIONS = (None, "general", "symmetric", "symmetric-elementwise")
+STRUCTURE_OPTIONS = (None, "general", "symmetric", "symmetric-elementwise", "diagonal",
+                     "orthogonal")
+#: structures whose gradient is compared along tangent directions only
+TANGENT_ONLY = ("diagonal", "orthogonal")
 
 
 def variable_of(X):
@@ -76,7 +79,7 @@ def check_structure(structure, X):
     if structure not in STRUCTURE_OPTIONS:
         raise ValueError(f"unknown structure {structure!r}; choose one of "
                          f"{[s for s in STRUCTURE_OPTIONS if s]}")
-    if structure in ("symmetric", "symmetric-elementwise") and X.shape[0] != X.shape[1]:
+    if structure not in (None, "general") and X.shape[0] != X.shape[1]:
         raise ShapeError(f"structure={structure!r} needs a square variable, {X} is "
                          f"{X.shape[0]} x {X.shape[1]}")
 
@@ -145,6 +148,28 @@ def random_directions(shape, count=DIRECTIONS, seed=0, symmetric=False):
         V /= max(np.sqrt(np.mean(V ** 2)), 1e-300)
         directions.append(V)
     return np.array(directions)
+
+
+def tangent_directions(structure, x0, count, seed):
+    """Random directions tangent to the structure at ``x0``: symmetric (V + V^T)/2, diagonal
+    V ∘ I, orthogonal Q Ω with Ω = (V - V^T)/2 skew (d(Q^T Q) = 0 to first order)."""
+    V = random_directions(x0.shape, count, seed, structure in ("symmetric", "symmetric-elementwise"))
+    if structure == "diagonal":
+        return V * np.eye(x0.shape[0])
+    if structure == "orthogonal":
+        return np.array([x0 @ (v - v.T) / 2 for v in V])
+    return V
+
+
+def tangent_projection(structure, G, x0):
+    """G projected onto the tangent space of the structure at ``x0`` (G itself without one)."""
+    if structure == "symmetric":
+        return (G + G.T) / 2
+    if structure == "diagonal":
+        return G * np.eye(G.shape[0])
+    if structure == "orthogonal":
+        return (G - x0 @ G.T @ x0) / 2
+    return G
 
 
 def probe_directional(probe, V, step):

@@ -6,7 +6,7 @@ then the sum of monomials with common factors pulled out (``factor_terms``).
 ``canonical_form``: the expanded, transpose-normal sum of monomials (no factoring), on
 which ``equal_forms`` decides symbolic equality.
 """
-from sympy import Add, MatAdd, MatMul
+from sympy import Add, Identity, MatAdd, MatMul
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
@@ -60,12 +60,24 @@ def _expanded(coeff):
 
 
 def equal_forms(a, b):
-    """Symbolic equality on the canonical form: True when provably equal, else False."""
+    """Symbolic equality on the canonical form: True when provably equal, else False.
+    A scalar equals the 1x1 matrix it is times I_1."""
+    a, b = _comparable(a, b), _comparable(b, a)
     if isinstance(a, MatrixExpr) != isinstance(b, MatrixExpr):
         return False
     if isinstance(a, MatrixExpr) and a.shape != b.shape:
         return False
+    if canonical_form(a) == canonical_form(b):
+        return True
     diff = canonical_form(a - b if not isinstance(a, MatrixExpr) else MatAdd(a, MatMul(-1, b)))
     if isinstance(diff, MatrixExpr):
         return isinstance(diff, ZeroMatrix) or diff == ZeroMatrix(*a.shape)
     return diff == 0
+
+
+def _comparable(a, other):
+    """A scalar compared with a 1x1 matrix: the scalar times I_1."""
+    if not isinstance(a, MatrixExpr) and isinstance(other, MatrixExpr) \
+            and tuple(other.shape) == (1, 1):
+        return MatMul(a, Identity(1))
+    return a
