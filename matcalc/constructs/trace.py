@@ -3,9 +3,10 @@
     d tr(U) = tr(dU)               <c, tr(L)> = <c I, L>          (c a scalar cotangent)
     tr(M^T) = tr(M)                tr(A + B) = tr A + tr B,  tr(c A) = c tr A   (equality only)
 """
+from sympy import default_sort_key
 from sympy import Add, Identity, MatAdd, MatMul, OneMatrix, Trace, Transpose
 
-from ..algebra import scaled
+from ..algebra import scaled, transpose_of
 from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX,
                         NUMPY, REWRITE, TEXT, VALIDATE, construct)
 from ..shapes import require_square
@@ -61,6 +62,23 @@ def trace_linear(e):
         if coeff != 1:
             return coeff * Trace(MatMul(*mats))
     return e
+
+@CANONICAL.register(Trace)
+def trace_cyclic(e):
+    """tr(F_1 ... F_k) = tr(F_i ... F_k F_1 ... F_{i-1}) = tr(F_k^T ... F_1^T): the first
+    rotation in SymPy's sort order, of the product or of its transpose (canonical form only)."""
+    if not isinstance(e.arg, MatMul):
+        return e
+    coeff, mats = e.arg.as_coeff_matrices()
+    if len(mats) < 2:
+        return e
+    flipped = [transpose_of(m) for m in reversed(mats)]
+    rotations = [seq[i:] + seq[:i] for seq in (mats, flipped) for i in range(len(seq))]
+    best = min(rotations, key=lambda seq: [default_sort_key(m) for m in seq])
+    if best == mats:
+        return e
+    return coeff * Trace(MatMul(*best))
+
 
 @REWRITE.register(Trace)
 def trace_of_one_by_one(e):

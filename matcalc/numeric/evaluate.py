@@ -208,6 +208,9 @@ class _Bound:
     def __init__(self, expr, point):
         expr = sympify(expr)
         sizes = sizes_for(dimension_symbols(expr), point.sizes, expr)
+        # a dimension that also occurs as a number (tr(I_m) = m in a derivative) has its size
+        sizes.update({d: sympy.Integer(int(v)) for d, v in point.sizes.items()
+                      if d in expr.free_symbols and d not in sizes})
         concrete = _substitute(expr, sizes) if sizes else expr
         require_within_limits([concrete])   # before anything is compiled or allocated
         table = {}

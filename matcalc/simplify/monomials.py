@@ -117,6 +117,13 @@ def _factor(terms, shape, prefer):
     if outer is not None:
         c, left, right = outer
         return canonical_product(common * c, [left, right])
+    products = [t for t in terms if len(t[1]) >= 2]
+    outer = _rank_one(products) if len(products) < len(terms) else None
+    if outer is not None:       # (x - mu) x^T + (mu - x) mu^T - P^{-1} = (x - mu)(x - mu)^T - P^{-1}
+        c, left, right = outer
+        others = [t for t in terms if len(t[1]) < 2]
+        return canonical_product(common, [matadd(canonical_product(c, [left, right]),
+                                                 _factor(others, shape, prefer))])
     if prefer == "coefficient":
         groups = _coefficient_groups(terms)
         if groups is not None:
