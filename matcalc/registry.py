@@ -396,6 +396,10 @@ NUMPY = Operation(
 CONDITION = Operation(
     "condition", "rule(expr) -> the matrix whose condition number bounds how accurately expr "
                  "can be evaluated (what it inverts or takes the determinant of), or None")
+KINKS = Operation(
+    "kinks", "rule(expr) -> the expressions (scalars or matrices) whose sign changes are the "
+             "kinks of expr (|a|, sign(a), max(a, b): a, a, a - b), or (); finite differences "
+             "whose steps cross a kink are not evidence")
 
 
 def numpycode_hook(expr, printer):

@@ -5,15 +5,18 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
-from sympy import Derivative, Dummy, Lambda, Mul, Pow, Subs, Symbol, cancel, exp, factor
+from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
 from sympy.core.function import FunctionClass
+from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NEGATE,
-                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, KINKS, LATEX,
+                        NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
 from .hadamard import hadamard
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -37,14 +40,47 @@ construct(ElementwiseApplyFunction, "matrix")
 
 # == differential ==
 
+class _BodyDifferential:
+    """``d`` for the body φ(u) of an elementwise function: the scalar rules (``DIFFERENTIAL``)
+    with respect to the bound variable u, so that matcalc's own conventions hold elementwise
+    too (``d |u| = sign(u) du``, ``d sign(u) = 0`` away from 0: ``constructs/nonsmooth.py``)."""
+
+    def __init__(self, variable):
+        self.variable, self.du = variable, Dummy("du")
+
+    def depends(self, expr):
+        return expr.has(self.variable)
+
+    def __call__(self, expr):
+        if expr == self.variable:
+            return self.du
+        if not self.depends(expr):
+            return S.Zero
+        return DIFFERENTIAL(expr, self)
+
+
+def body_derivative(M):
+    """φ' of the elementwise function φ(U), as a Lambda over ``ELEMENT``."""
+    var, body = function_body(M)
+    d = _BodyDifferential(var)
+    derivative = d(body).xreplace({d.du: S.One})
+    return Lambda(ELEMENT, derivative.xreplace({var: ELEMENT}))
+
+
 @DIFFERENTIAL.register(ElementwiseApplyFunction, "d φ(U) = φ'(U) ∘ dU",
                        note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
-    derivative = U._get_function_fdiff()
-    if derivative.atoms(Derivative, Subs):
+    if d.depends(U.function):
+        # φ itself holds the variable (u -> u tr(X)): dφ is not φ'(U) ∘ dU alone
+        raise UnsupportedError(f"the elementwise function {U.function}",
+                               "its body depends on the variable; only U's entries may vary")
+    derivative = body_derivative(U)
+    if derivative.expr.atoms(Derivative, Subs):
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
+    if derivative.expr == 0:   # sign(U), H(U): constant away from their jumps
+        return ZeroMatrix(*U.shape)
     return hadamard(ElementwiseApplyFunction(derivative, U.expr), d(U.expr))
 
 
@@ -102,6 +138,22 @@ def scale_elementwise(M, coeff):
 def transpose_elementwise(M):
     """φ(U)^T = φ(U^T)."""
     return ElementwiseApplyFunction(M.function, transpose_of(M.expr))
+
+
+@KINKS.register(ElementwiseApplyFunction)
+def kinks_elementwise(M):
+    """The kinks of φ(U): those of the body φ(u) (``KINKS`` of its nodes), entry by entry of U."""
+    found = function_body(M)
+    if found is None:
+        return ()
+    var, body = found
+    kinks = []
+    for node in preorder_traversal(body):
+        rule = KINKS.lookup(node)
+        for k in (rule(node) if rule is not None else ()):
+            if k.has(var) and k not in kinks:
+                kinks.append(k)
+    return tuple(M.expr if k == var else elementwise(Lambda(var, k), M.expr) for k in kinks)
 
 
 # == printing ==
@@ -256,6 +308,11 @@ def read_map(call):
     if any(call.bound in inner.free_symbols for inner in body.atoms(Lambda)):
         # every elementwise function binds the one ELEMENT: an inner one would capture u
         raise call.error("a map() inside a map() body cannot use the outer variable")
+    if body.has(MatrixExpr):
+        # the body is a function of u alone: a matrix in it would vary with the variable
+        # while the elementwise derivative sees only the entries of U
+        raise call.error("a map() body is a scalar function of its variable: it cannot hold a "
+                         "matrix (multiply outside: tr(X)*map(u -> u, X))")
     return elementwise(Lambda(call.bound, body), matrix)
 
 

@@ -13,6 +13,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..constructs.differentials import DifferentialSymbol
 from ..errors import ShapeError
 from .evaluate import _Bound
+from .kinks import KinkWatch
 from .points import deep_ok, integer_sizes, sympify
 
 __all__ = ["fd_gradient", "fd_directional", "fd_jacobian", "fd_hessian", "random_directions",
@@ -48,10 +49,14 @@ class Probe:
         self.x0 = np.asarray(point.values[self.X], dtype=float)
         rms = float(np.sqrt(np.mean(self.x0 ** 2))) if self.x0.size else 0.0
         self.scale = rms if rms > 0 else 1.0
+        self.kinks = KinkWatch(expr, self.X, point, sizes)
 
     def __call__(self, x):
-        value = self.bound.call({k: x for k in self.positions})
-        return np.ravel(np.asarray(value, dtype=float), order="F")
+        value = np.ravel(np.asarray(self.bound.call({k: x for k in self.positions}),
+                                    dtype=float), order="F")
+        if self.kinks and self.kinks.crossed(x):   # a secant across a kink: no evidence
+            return np.full(value.shape, np.nan)
+        return value
 
     def derivative(self, direction, h):
         """Richardson-extrapolated central difference of phi along ``direction``."""
