@@ -17,6 +17,7 @@ from matcalc.constructs.differentials import Differential, DifferentialSymbol, S
 from matcalc.constructs.elementwise import elementwise
 from matcalc.constructs.norm import Norm
 from matcalc.constructs.scalars import scalar
+from matcalc.constructs.softmax import LogSumExp, Softmax
 from matcalc.constructs.vec import Vec
 from matcalc.differential import differential
 from matcalc.errors import UnsupportedError
@@ -67,6 +68,8 @@ EXAMPLES = {
     DiagonalMatrix: (DiagonalMatrix(A * X), X),
     ElementwiseApplyFunction: (elementwise(exp, A * X), X),
     Vec: (Vec(A * X), X),
+    Softmax: (Softmax(A * x), x),
+    LogSumExp: (LogSumExp(A * X), X),
     CommutationMatrix: (CommutationMatrix(n, n), None),
     MatrixSymbol: (X, X),
     Identity: (Identity(n), None),

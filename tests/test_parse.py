@@ -361,7 +361,10 @@ def test_unknown_function_lists_the_known_ones():
 
 
 def test_reserved_names_cannot_be_variables():
+    from matcalc.parse.spellings import CONSTANTS
     for name in FUNCTIONS:
+        if name in CONSTANTS:   # eye: the identity sized by what it meets
+            continue
         with pytest.raises(ParseError, match="is a function"):
             parse(f"{name} + X")
 

@@ -5,6 +5,8 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
+from functools import lru_cache
+
 from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
 from sympy.core.function import FunctionClass
 from sympy.core.traversal import preorder_traversal
@@ -16,10 +18,11 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 from ..algebra import transpose_of
 from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, KINKS, LATEX,
-                        NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
+                        NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct,
+                        rule_memo)
 from .hadamard import hadamard
 
-__all__ = ["ELEMENT", "elementwise"]
+__all__ = ["ELEMENT", "elementwise", "derivative_body"]
 
 #: the one bound variable of every elementwise function matcalc builds
 ELEMENT = Dummy("u")
@@ -59,12 +62,16 @@ class _BodyDifferential:
         return DIFFERENTIAL(expr, self)
 
 
+def derivative_body(body, var):
+    """φ'(var) of the scalar body φ(var), by matcalc's own scalar rules."""
+    d = _BodyDifferential(var)
+    return d(body).xreplace({d.du: S.One})
+
+
 def body_derivative(M):
     """φ' of the elementwise function φ(U), as a Lambda over ``ELEMENT``."""
     var, body = function_body(M)
-    d = _BodyDifferential(var)
-    derivative = d(body).xreplace({d.du: S.One})
-    return Lambda(ELEMENT, derivative.xreplace({var: ELEMENT}))
+    return Lambda(ELEMENT, derivative_body(body, var).xreplace({var: ELEMENT}))
 
 
 @DIFFERENTIAL.register(ElementwiseApplyFunction, "d φ(U) = φ'(U) ∘ dU",
@@ -264,13 +271,30 @@ PRECEDENCE_FUNCTIONS.setdefault("ElementwiseApplyFunction", _elementwise_precede
 _BOUND_NAMES = ("u", "v", "w", "t", "s", "r", "q")
 
 
-@TEXT.register(ElementwiseApplyFunction)
-def text_elementwise(M, printer):
-    """``f(U)`` for a function of one argument (``sigmoid(W*x)``, ``sqrt(X)``); any other
-    body as ``map(u -> body, U)`` (``map(u -> 1 - tanh(u)^2, A*X)``)."""
+@rule_memo
+@lru_cache(maxsize=1)
+def _derivative_spellings():
+    """(derivative body over ``ELEMENT``, name) of the language's scalar functions:
+    ``1 - tanh(u)^2`` is ``tanh'``."""
+    spellings = []
+    for name, f in FUNCTIONS.scalar_functions().items():
+        try:
+            derivative = derivative_body(f(ELEMENT), ELEMENT)
+        except Exception:  # noqa: BLE001 -- a function without a derivative rule: no spelling
+            continue
+        if derivative.has(ELEMENT) and all(d != derivative for d, _ in spellings):
+            spellings.append((derivative, name))
+    return tuple(spellings)
+
+
+def spelling(M):
+    """How φ(U) reads in the language: ``("call", name)`` for a function of the language
+    (``tanh(X)``), ``("derivative", name)`` for its derivative (``tanh'(X)``, read back
+    by the parser), ``("map", bound name, body with that name)`` otherwise, None when φ is
+    not a function of one variable."""
     found = function_body(M)
     if found is None:
-        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+        return None
     var, body = found
     function = applied_function(M)
     name = None if function is None else FUNCTIONS.spelling_of(function) or function.__name__
@@ -278,13 +302,52 @@ def text_elementwise(M, printer):
         name = next((name for name, f in FUNCTIONS.scalar_functions().items()
                      if body == f(var)), None)
     if name is not None:
-        return "%s(%s)" % (name, printer.argument(M.expr))
+        return ("call", name)
+    canonical = body.xreplace({var: ELEMENT})
+    name = next((name for d, name in _derivative_spellings() if d == canonical), None)
+    if name is not None:
+        return ("derivative", name)
     taken = {s.name for s in body.free_symbols if s != var}
     bound = next(n for n in _BOUND_NAMES + tuple(f"u{k}" for k in range(len(taken) + 1))
                  if n not in taken)
-    with printer.context(lambda p, e, **kw: bound if e == var else None):
-        body_text = printer._print(body)
-    return "%s(%s -> %s, %s)" % (read_map.name, bound, body_text, printer.argument(M.expr))
+    return ("map", bound, body.xreplace({var: Symbol(bound)}))
+
+
+@TEXT.register(ElementwiseApplyFunction)
+def text_elementwise(M, printer):
+    """``f(U)`` for a function of one argument (``sigmoid(W*x)``, ``sqrt(X)``), ``f'(U)``
+    for its derivative (``tanh'(A*X)``); any other body as ``map(u -> body, U)``
+    (``map(u -> u^3/3 + u, X)``)."""
+    spelled = spelling(M)
+    if spelled is None:
+        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+    if spelled[0] == "call":
+        return "%s(%s)" % (spelled[1], printer.argument(M.expr))
+    if spelled[0] == "derivative":
+        return "%s'(%s)" % (spelled[1], printer.argument(M.expr))
+    _, bound, body = spelled
+    return "%s(%s -> %s, %s)" % (read_map.name, bound, printer._print(body),
+                                 printer.argument(M.expr))
+
+
+def str_elementwise(M, printer):
+    """``str()`` of φ(U) (any SymPy StrPrinter): the language's spelling, ``tanh'(X)``,
+    ``map(u -> u**3/3 + u, X)`` -- never ``Lambda(_u, ...)``."""
+    spelled = spelling(M)
+    if spelled is None:
+        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+    argument = printer._print(M.expr)
+    if spelled[0] == "call":
+        return "%s(%s)" % (spelled[1], argument)
+    if spelled[0] == "derivative":
+        return "%s'(%s)" % (spelled[1], argument)
+    _, bound, body = spelled
+    return "%s(%s -> %s, %s)" % (read_map.name, bound, printer._print(body), argument)
+
+
+# str() of SymPy's class (``Lambda(_d, tanh(_d)).(X)`` otherwise); matcalc's TextPrinter
+# finds the TEXT rule first
+ElementwiseApplyFunction._sympystr = str_elementwise
 
 
 @ATOMIC_TEXT.register(ElementwiseApplyFunction)

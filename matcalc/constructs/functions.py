@@ -9,14 +9,14 @@ A function of a 1x1 matrix is the function of its scalar; a function of a whole 
 """
 from functools import reduce
 
-from sympy import (Abs, Add, Derivative, Function, Max, Min, Subs, cos, cosh, exp, log, sign, sin,
-                   sinh, sqrt, tan, tanh)
+from sympy import (Abs, Add, Derivative, Function, Max, Min, Subs, acos, asin, atan, cos, cosh, exp,
+                   log, sign, sin, sinh, sqrt, tan, tanh)
 from sympy.core.function import AppliedUndef
 
 from ..algebra import is_matrix
 from ..errors import UnsupportedError
 from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, TEXT, construct,
-                        numpycode_hook, sympy_notation)
+                        numpycode_hook)
 from .elementwise import elementwise
 from .scalars import as_scalar, scalar
 
@@ -132,7 +132,14 @@ def latex_sigmoid(expr, printer, exp=None):
     return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
-TEXT.register(Function)(sympy_notation)   # f(a, b): exp(x), sigmoid(x)
+@TEXT.register(Function)
+def text_function(expr, printer):
+    """``f(a, b)`` under the language's name for f (``arcsin(x)`` for SymPy's asin):
+    ``exp(x)``, ``sigmoid(x)``; a function the language does not name as SymPy does."""
+    name = FUNCTIONS.spelling_of(expr.func)
+    if name is None:
+        return printer.sympy_print(expr)
+    return "%s(%s)" % (name, ", ".join(printer._print(a) for a in expr.args))
 
 
 @TEXT.register(Abs)
@@ -147,7 +154,8 @@ def text_abs(expr, printer):
 #: function of its scalar; of any other matrix, the function applied elementwise.
 SCALAR_FUNCTIONS = {"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tan": tan,
                     "tanh": tanh, "sinh": sinh, "cosh": cosh, "abs": Abs, "sigmoid": sigmoid,
-                    "sign": sign}
+                    "sign": sign, ("arcsin", "asin"): asin, ("arccos", "acos"): acos,
+                    ("arctan", "atan"): atan}
 
 
 def applied(function):
@@ -162,8 +170,9 @@ def applied(function):
     return read_function
 
 
-for _name, _function in SCALAR_FUNCTIONS.items():
-    FUNCTIONS.define(_name, function=_function)(applied(_function))
+for _names, _function in SCALAR_FUNCTIONS.items():
+    FUNCTIONS.define(*((_names,) if isinstance(_names, str) else _names),
+                     function=_function)(applied(_function))
 
 
 # == numeric ==
