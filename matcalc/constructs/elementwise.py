@@ -8,7 +8,7 @@ spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 from functools import lru_cache
 
 from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
-from sympy.core.function import FunctionClass
+from sympy.core.function import Function, FunctionClass
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -275,14 +275,16 @@ _BOUND_NAMES = ("u", "v", "w", "t", "s", "r", "q")
 @lru_cache(maxsize=1)
 def _derivative_spellings():
     """(derivative body over ``ELEMENT``, name) of the language's scalar functions:
-    ``1 - tanh(u)^2`` is ``tanh'``."""
+    ``1 - tanh(u)^2`` is ``tanh'``.  Only derivatives that apply a function: ``1/u`` reads
+    better as itself than as ``log'``."""
     spellings = []
     for name, f in FUNCTIONS.scalar_functions().items():
         try:
             derivative = derivative_body(f(ELEMENT), ELEMENT)
         except Exception:  # noqa: BLE001 -- a function without a derivative rule: no spelling
             continue
-        if derivative.has(ELEMENT) and all(d != derivative for d, _ in spellings):
+        if (derivative.has(ELEMENT) and derivative.atoms(Function)
+                and all(d != derivative for d, _ in spellings)):
             spellings.append((derivative, name))
     return tuple(spellings)
 
