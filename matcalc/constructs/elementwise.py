@@ -17,10 +17,10 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, KINKS, LATEX,
-                        NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct,
-                        rule_memo)
-from .hadamard import hadamard
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL, FUNCTIONS,
+                        KINKS, LATEX, NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE,
+                        construct, rule_memo)
+from .hadamard import hadamard, hadamard_power
 
 __all__ = ["ELEMENT", "elementwise", "derivative_body"]
 
@@ -105,6 +105,25 @@ def canonical_lambda(e):
         if var != ELEMENT:
             return ElementwiseApplyFunction(Lambda(ELEMENT, body.xreplace({var: ELEMENT})), e.expr)
     return e
+
+
+def _power_body(M):
+    """p when φ(U) is u -> u^p for a number p (an elementwise power), else None."""
+    found = function_body(M)
+    if found is None:
+        return None
+    var, body = found
+    if body.is_Pow and body.base == var and body.exp.is_Number:
+        return body.exp
+    return None
+
+
+@CANONICAL.register(ElementwiseApplyFunction)
+def elementwise_power(e):
+    """(u -> u^p)(U) = U^{∘p}: one spelling when deciding equality (``map(u -> 1/u, X)``
+    prints as ``X.^-1``)."""
+    p = _power_body(e)
+    return e if p is None else hadamard_power(e.expr, p)
 
 
 @NEGATE.register(ElementwiseApplyFunction)
@@ -196,8 +215,8 @@ class ElementwiseBody:
         var = self.variable
         if expr == var:
             return self.argument(printer)
-        if getattr(expr, "is_Function", False) and expr.args == (var,):
-            self.bare = True
+        if getattr(expr, "is_Function", False) and var in expr.args:
+            self.bare = True   # U is an argument of a call: its parentheses suffice
         if isinstance(expr, exp):
             name = r"\exp" + ("" if kwargs.get("exp") is None else "^{%s}" % kwargs["exp"])
             return name + r"\left(%s\right)" % printer._print(expr.args[0])
@@ -289,15 +308,17 @@ def _derivative_spellings():
     return tuple(spellings)
 
 
-def spelling(M):
+def spelling(M, as_map=False):
     """How φ(U) reads in the language: ``("call", name)`` for a function of the language
     (``tanh(X)``), ``("derivative", name)`` for its derivative (``tanh'(X)``, read back
     by the parser), ``("map", bound name, body with that name)`` otherwise, None when φ is
-    not a function of one variable."""
+    not a function of one variable (``as_map``: always the ``map`` form)."""
     found = function_body(M)
     if found is None:
         return None
     var, body = found
+    if as_map:
+        return _map_spelling(var, body)
     function = applied_function(M)
     name = None if function is None else FUNCTIONS.spelling_of(function) or function.__name__
     if name is None:
@@ -309,6 +330,11 @@ def spelling(M):
     name = next((name for d, name in _derivative_spellings() if d == canonical), None)
     if name is not None:
         return ("derivative", name)
+    return _map_spelling(var, body)
+
+
+def _map_spelling(var, body):
+    """("map", the bound variable's name -- the first free in the body --, the body)."""
     taken = {s.name for s in body.free_symbols if s != var}
     bound = next(n for n in _BOUND_NAMES + tuple(f"u{k}" for k in range(len(taken) + 1))
                  if n not in taken)
@@ -323,6 +349,12 @@ def text_elementwise(M, printer):
     spelled = spelling(M)
     if spelled is None:
         return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+    power = _power_body(M)
+    if power is not None:   # an elementwise power, as the language writes it: U.^p
+        return printer._print(hadamard_power(M.expr, power))
+    if spelled[0] != "map" and M.expr.shape == (1, 1):
+        # f(M) of a 1x1 M reads as the scalar f(scalar(M)): map() keeps it a matrix
+        spelled = spelling(M, as_map=True)
     if spelled[0] == "call":
         return "%s(%s)" % (spelled[1], printer.argument(M.expr))
     if spelled[0] == "derivative":

@@ -35,9 +35,13 @@ def kink_arguments(expr):
 
 class KinkWatch:
     """The signs of the kink arguments of an expression at a point, and whether a
-    perturbed value of the variable changes any of them."""
+    perturbed value of the variable changes any of them.
 
-    def __init__(self, expr, variable, point, sizes):
+    A point *on* a kink (an argument exactly 0 there that moves with the variable, as
+    ``relu(S - S^T)`` at a symmetric S does) is refused up front: no finite difference
+    has both its points on one side, so the point is redrawn (``NonFinite``)."""
+
+    def __init__(self, expr, variable, point, sizes, x0):
         from .evaluate import _Bound
         self.watched = []
         for k in kink_arguments(expr):
@@ -45,6 +49,19 @@ class KinkWatch:
             positions = bound.positions(variable, sizes)
             if positions:   # an argument free of the variable never moves
                 self.watched.append((bound, positions, np.sign(bound.call())))
+        self.refuse_a_point_on_a_kink(x0)
+
+    def refuse_a_point_on_a_kink(self, x0):
+        rng = np.random.default_rng(0x0C0A)
+        nudge = x0 + 1e-7 * max(float(np.max(np.abs(x0))), 1.0) * rng.standard_normal(x0.shape)
+        for bound, positions, signs in self.watched:
+            if np.any(signs == 0):
+                moved = np.sign(bound.call({k: nudge for k in positions}))
+                if np.any((signs == 0) & (moved != 0)):
+                    from .judge import NonFinite   # judge -> differences -> kinks
+                    raise NonFinite("the point lies on a kink of the function (an argument "
+                                    "of |.|, sign, a step, max or min is 0 there and moves "
+                                    "with the variable): no finite difference can judge it")
 
     def __bool__(self):
         return bool(self.watched)
