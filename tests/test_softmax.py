@@ -7,10 +7,11 @@ import pytest
 from sympy import MatrixSymbol, OneMatrix, Trace, log, symbols
 
 import matcalc
+from conftest import assert_derived as derived
 from matcalc import logsumexp, scalar, softmax
 from matcalc.constructs.softmax import LogSumExp, Softmax
-from matcalc.derivatives import hessian, jacobian
-from matcalc.numeric import check, check_hessian, check_jacobian, evaluate
+from matcalc.derivatives import jacobian
+from matcalc.numeric import check_jacobian, evaluate
 from matcalc.numeric.points import point_at
 from matcalc.parse import parse
 from matcalc.printing.text import text_form
@@ -20,16 +21,6 @@ m, n = symbols("m n", integer=True, positive=True)
 X, w, y = MatrixSymbol("X", m, n), MatrixSymbol("w", n, 1), MatrixSymbol("y", m, 1)
 z = MatrixSymbol("z", n, 1)
 Z, C = MatrixSymbol("Z", m, n), MatrixSymbol("C", m, n)
-
-
-def derived(f, wrt, text, kind="gradient"):
-    derive, check_ = {"gradient": (matcalc.grad, check), "jacobian": (jacobian, check_jacobian),
-                      "hessian": (hessian, check_hessian)}[kind]
-    result = derive(f, wrt)
-    assert text_form(result) == text
-    report = check_(f, wrt, result)
-    assert report.passed, report
-    return result
 
 
 def test_grad_of_logsumexp_is_softmax():

@@ -349,7 +349,7 @@ def text_elementwise(M, printer):
     spelled = spelling(M)
     if spelled is None:
         return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
-    power = _power_body(M)
+    power = None if spelled[0] == "call" else _power_body(M)   # sqrt(X) stays sqrt(X)
     if power is not None:   # an elementwise power, as the language writes it: U.^p
         return printer._print(hadamard_power(M.expr, power))
     if spelled[0] != "map" and M.expr.shape == (1, 1):

@@ -74,7 +74,7 @@ from .. import constructs  # noqa: F401  (registers every construct's functions)
 from ..errors import ParseError, ShapeError
 from .calls import ELEMENTWISE_FUNCTIONS, FUNCTIONS
 from .grammar import Parser
-from .infer import MAX_PASSES, Reparse
+from .infer import MAX_PASSES, PASS_CHARACTERS, Reparse
 from .symbols import CONVENTIONS, GREEK, Parsed, SymbolTable, dimension, parse_shape, symbol_table
 from .tokens import MAX_DEPTH, MAX_LENGTH, error, tokenize
 
@@ -104,9 +104,11 @@ def parse(text, shapes=None, structures=None, scalars=(), convention="matcalc"):
         raise error("empty input", text, 0)
     try:
         tokens = tokenize(text, inverse_transpose=not table.declares("T"))
-        for passes in range(1, MAX_PASSES + 1):
+        # each pass reads the whole text: long texts get fewer (bounded time)
+        most = max(2, min(MAX_PASSES, PASS_CHARACTERS // max(len(text), 1)))
+        for passes in range(1, most + 1):
             try:
-                expr = Parser(text, tokens, table, inferring=passes < MAX_PASSES).parse()
+                expr = Parser(text, tokens, table, inferring=passes < most).parse()
                 break
             except Reparse as fixed:   # a shape the expression fixes: parse again with it
                 inferred = dict(table.inferred)

@@ -8,15 +8,18 @@ the other side holds a name whose shape came from the defaults, the dimension th
 change is read off the
 expression (the name's shape replaced by fresh dimensions, the operand's shape rebuilt),
 and the parse starts again with that shape for the name (``Reparse``).  Each restart fixes
-one axis of one name for good, so the restarts are bounded (``MAX_PASSES``); an operation
-that no name can repair is the ``ShapeError`` it always was.
+one axis of one name for good, and the passes are bounded (``MAX_PASSES``, fewer for long
+texts: ``PASS_CHARACTERS``); an operation that no name can repair is the ``ShapeError``
+it always was.
 """
 from sympy import Dummy, MatrixSymbol
 
-__all__ = ["Reparse", "repair", "MAX_PASSES"]
+__all__ = ["Reparse", "repair", "MAX_PASSES", "PASS_CHARACTERS"]
 
 #: parses of one text at most: beyond it the defaults stand and a misfit is an error
 MAX_PASSES = 16
+#: characters read over all passes at most (a 100,000-character text gets 4 passes)
+PASS_CHARACTERS = 400_000
 
 
 class Reparse(Exception):
