@@ -7,8 +7,11 @@ result's by name.  "The same" is exact equality, or ``equal_forms`` (the canonic
 that decides symbolic equality: an elementwise function's bound variable, SymPy's
 re-canonicalization of a product it rebuilds).
 """
+import io
+import json
+
 import pytest
-from sympy import Dummy, MatrixSymbol, Symbol, Trace, log, symbols, Determinant
+from sympy import Basic, Dummy, MatrixSymbol, Symbol, Trace, log, symbols, Determinant
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 import matcalc
@@ -18,6 +21,9 @@ from matcalc.parse.symbols import declarations
 from matcalc.printing.text import text_form
 from matcalc.simplify import equal_forms
 from matcalc.catalogue import derive_for
+from matcalc.cli import main
+from matcalc.constructs.differentials import Differential, DifferentialSymbol, ScalarDifferential
+from matcalc.derivatives import derive
 
 
 def read_back(expr):
@@ -123,6 +129,70 @@ def test_a_user_matrix_named_K_is_not_the_commutation_matrix():
     p = parse("kron(K, X) + commutation(n, n)", shapes={"K": "n,n", "X": "n,n"})
     assert text_form(p.expr) == "commutation(n, n) + kron(K, X)"
     assert_round_trip(p.expr)
+
+
+# --------------------------------------------------------------------------
+# derivation steps (--steps, --json) read back: d(U) and dX are in the language
+# --------------------------------------------------------------------------
+
+def assert_reads_back_or_settles(expr):
+    """``expr``'s text reads back as ``expr`` -- or, where the canonical form cannot prove
+    the reading equal (differentials have no values to compare numerically: an unevaluated
+    ``(X^-1)^-1`` the parser evaluates to X; the scalar of a 1x1 ``(d(x')*x + x'*dx)`` as a
+    factor, read as the 1x1 matrix), as an expression that prints as the same text."""
+    text, parsed = read_back_as_scalar(expr)
+    if parsed == expr or equal_forms(parsed, expr):
+        return
+    again = text_form(parsed)
+    assert again == text or read_back_as_scalar(parsed)[1] == parsed, \
+        f"{text!r} reads back as {parsed}, which prints as {again!r}"
+
+
+STEP_EXAMPLES = [
+    ("sum(relu(A*x)) + logsumexp(X*x)", "x"), ("tr(tanh(A*X))", "X"),
+    ("log(det(inv(X)))", "X"), ("norm1(A*x-y)", "x"),
+    ("sum(log(exp(-y.*(X*w)) + vector(1)))", "w"), ("-y'*log(softmax(X*w))", "w"),
+    ("sum(abs(X).^3) + max(tr(X), det(X))", "X"), ("tr(A*X'*B*X*C)", "X"),
+    ("x'*A*x/(x'*x)", "x"),
+]
+
+
+@pytest.mark.parametrize("text, wrt", STEP_EXAMPLES, ids=[t for t, _ in STEP_EXAMPLES])
+def test_every_derivation_step_reads_back(text, wrt):
+    p = parse(text)
+    steps = derive(p.expr, p.symbols[wrt])
+    assert any(isinstance(s.expr, Basic) and s.expr.atoms(DifferentialSymbol)
+               for s in steps.steps)
+    for step in steps.steps:
+        assert_reads_back_or_settles(step.expr)
+
+
+def test_json_result_and_steps_read_back_under_the_commands_declarations():
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["grad", "tr(A*X*B)", "--wrt", "X", "--json", "--steps"], out, err) == 0
+    payload = json.loads(out.getvalue())
+    shapes = {"A": "n,n", "B": "n,n", "X": "n,n"}
+    X = MatrixSymbol("X", n, n)
+    for text in [payload["result"]] + [s["expr"] for s in payload["steps"]]:
+        parse(text, shapes=shapes)   # every step is in the language
+    tr_dX = parse(payload["steps"][-2]["expr"], shapes=shapes).expr
+    assert DifferentialSymbol.of(X) in tr_dX.atoms(MatrixSymbol)   # "dX": X's differential
+    assert parse(payload["result"], shapes=shapes).expr == \
+        matcalc.grad(Trace(MatrixSymbol("A", n, n) * X * MatrixSymbol("B", n, n)), X)
+
+
+def test_d_is_a_function_only_where_it_is_called_and_undeclared():
+    assert parse("d*x", scalars=("d",)).expr == Symbol("d", real=True) * MatrixSymbol("x", n, 1)
+    with pytest.raises(matcalc.ParseError, match="unknown function 'd'"):
+        parse("d(x)", scalars=("d",))
+    assert isinstance(parse("d(x)").expr, Differential)
+    assert isinstance(parse("d(tr(X))").expr, ScalarDifferential)
+    # dx is x's differential only where x is declared or named in the text
+    assert DifferentialSymbol("dx", n, 1) in parse("x'*dx").expr.atoms(MatrixSymbol)
+    assert parse("dx").expr == MatrixSymbol("dx", n, 1)
+    assert parse("dx", shapes={"x": "m,1"}).expr == DifferentialSymbol("dx", m, 1)
+    assert parse("x'*dx", shapes={"dx": "n,1"}).expr.atoms(MatrixSymbol) == \
+        {MatrixSymbol("x", n, 1), MatrixSymbol("dx", n, 1)}
 
 
 # --------------------------------------------------------------------------

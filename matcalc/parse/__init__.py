@@ -104,6 +104,8 @@ def parse(text, shapes=None, structures=None, scalars=(), convention="matcalc"):
         raise error("empty input", text, 0)
     try:
         tokens = tokenize(text, inverse_transpose=not table.declares("T"))
+        names = frozenset(t.text for t in tokens if t.kind == "name")
+        table.names = names
         # each pass reads the whole text: long texts get fewer (bounded time)
         most = max(2, min(MAX_PASSES, PASS_CHARACTERS // max(len(text), 1)))
         for passes in range(1, most + 1):
@@ -114,6 +116,7 @@ def parse(text, shapes=None, structures=None, scalars=(), convention="matcalc"):
                 inferred = dict(table.inferred)
                 table = SymbolTable(shapes, structures, scalars, convention, inferred)
                 table.infer(fixed.name, fixed.shape, fixed.axes)
+                table.names = names
     except (ParseError, ShapeError):
         raise
     except RecursionError:

@@ -196,7 +196,7 @@ class Parser(Source):
         if name in CONSTANTS and not self.table.declares(name):
             return Flexible(CONSTANTS[name], token.pos, token.pos + len(name),
                             self.table.dimension("n"))
-        if name in FUNCTIONS:
+        if FUNCTIONS.reserves(name):
             hint = (f"write {name}(n) or eye(n)" if name in ("I", "eye")
                     else f"call it as {name}(...)")
             raise self.error(f"{name!r} is a function, used here without a call; {hint}",
@@ -212,7 +212,8 @@ class Parser(Source):
 
     def unknown_function(self, name, position):
         """The error for ``name(...)`` with no such function: the closest name, or the list."""
-        close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, [f for f in FUNCTIONS if FUNCTIONS.reserves(f)],
+                                          n=1, cutoff=0.6)
         if close:
             return self.error(f"unknown function {name!r}; did you mean "
                               f"{FUNCTIONS.get(close[0]).name!r}?", position)
@@ -226,7 +227,7 @@ class Parser(Source):
         build a call that needs none."""
         name = name_token.text
         syntax = FUNCTIONS.get(name)
-        if syntax is None:
+        if syntax is None or (syntax.soft and self.table.declares(name)):
             raise self.unknown_function(name, name_token.pos)
         if derivative and syntax.function is None:
             raise self.error(f"{name}'(...) is not defined: ' after a function name is the "
@@ -246,7 +247,7 @@ class Parser(Source):
     def bind(self, frame, name):
         """``map(u -> ...``: the body's ``u`` stands for a fresh scalar until its ','."""
         token, arrow = self.advance(), self.advance()
-        if token.kind != "name" or arrow.text != "->" or token.text in FUNCTIONS:
+        if token.kind != "name" or arrow.text != "->" or FUNCTIONS.reserves(token.text):
             raise self.error(f"{name}() takes a variable, '->' and a scalar body, then the "
                              f"matrix: {name}(u -> 1 - sigmoid(u), W*x)", token.pos)
         frame.bound_scalar = bound_variable(token.text)
@@ -298,7 +299,7 @@ class Parser(Source):
     def dimension_factor(self, name):
         """A dimension name or a positive integer, with an optional power ``^k``."""
         token = self.advance()
-        if token.kind == "name" and token.text not in FUNCTIONS:
+        if token.kind == "name" and not FUNCTIONS.reserves(token.text):
             dim = self.table.dimension(token.text)
         elif self.is_positive_integer(token):
             dim = Integer(int(token.text))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sympy import Integer, MatrixSymbol, Symbol
 
+from ..constructs.differentials import DifferentialSymbol
 from ..constructs.structured import STRUCTURES, StructuredMatrixSymbol
 from ..errors import ParseError
 from ..registry import FUNCTIONS
@@ -131,6 +132,7 @@ class SymbolTable:
         self._shapes = {}
         self._structures = {}
         self._bound = {}          # name -> the scalar a map(u -> ...) binds, innermost last
+        self.names = frozenset()  # the names the text uses (dX is X's differential)
         for name in list(shapes) + list(structures) + list(self.scalars):
             self._check_name(name)
         for name, spec in shapes.items():
@@ -157,7 +159,7 @@ class SymbolTable:
     def _check_name(name):
         if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise ParseError(f"{name!r} is not an identifier; names match [A-Za-z_][A-Za-z0-9_]*")
-        if name in FUNCTIONS:
+        if FUNCTIONS.reserves(name):
             raise ParseError(f"{name!r} is a function name and cannot be declared as a variable")
 
     def _note_dims(self, shape):
@@ -226,6 +228,9 @@ class SymbolTable:
             return obj
         if name in self._declared_dims and not self.declares(name):
             return self._declared_dims[name]
+        differential = self._differential(name)
+        if differential is not None:
+            return differential
         shape = self._shape_of(name)
         self._note_dims(shape)
         structure = self._structures.get(name, "general")
@@ -237,6 +242,17 @@ class SymbolTable:
             obj = StructuredMatrixSymbol(name, *shape, structure)
         self.symbols[name] = obj
         return obj
+
+    def _differential(self, name):
+        """``dX``, the differential of the matrix variable X (as derivation steps print
+        it), when X is declared or named in the text and ``dX`` is not declared itself."""
+        base = name[1:]
+        if (not name.startswith("d") or not base or self.declares(name)
+                or name in self._structures or name in self.inferred
+                or not (self.declares(base) or base in self.names)):
+            return None
+        X = self.variable(base)
+        return DifferentialSymbol.of(X) if isinstance(X, MatrixSymbol) else None
 
     def bind(self, name, scalar):
         """``name`` stands for ``scalar`` until ``unbind`` (the variable of ``u -> body``)."""
@@ -251,10 +267,14 @@ class SymbolTable:
 def declarations(expr):
     """The ``shapes``, ``structures`` and ``scalars`` under which ``parse`` reads the text
     of ``expr`` back: every matrix symbol's own shape and structure, every other free
-    symbol a scalar (a dimension of a shape stays a dimension)."""
+    symbol a scalar (a dimension of a shape stays a dimension); the differential ``dX``
+    of a variable X is not declared, X is (``dX`` then reads as its differential)."""
     from sympy import Dummy
     shapes, structures = {}, {}
     for M in sorted(expr.atoms(MatrixSymbol), key=str):
+        if isinstance(M, DifferentialSymbol):
+            shapes.setdefault(M.variable_name, tuple(M.shape))
+            continue
         shapes[M.name] = tuple(M.shape)
         if isinstance(M, StructuredMatrixSymbol):
             structures[M.name] = M.structure
