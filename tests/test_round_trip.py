@@ -9,6 +9,7 @@ re-canonicalization of a product it rebuilds).
 """
 import io
 import json
+import os
 
 import pytest
 from sympy import Basic, Dummy, MatrixSymbol, Symbol, Trace, log, symbols, Determinant
@@ -227,7 +228,11 @@ def same_values(a, b, points=2):
     return True
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+#: random expressions per run: 100 (~5 s); MATCALC_CAMPAIGN_SCALE=10 for a long profile
+READ_BACK_EXAMPLES = max(1, int(100 * float(os.environ.get("MATCALC_CAMPAIGN_SCALE", "1"))))
+
+
+@settings(max_examples=READ_BACK_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(random_expressions())
 def test_random_expressions_read_back(expr):
