@@ -15,7 +15,9 @@ from .constructs.commutation import CommutationMatrix
 from .constructs.determinant import logdet
 from .constructs.functions import sigmoid
 from .constructs.norm import Norm, norm
+from .constructs.nonsmooth import relu
 from .constructs.scalars import scalar
+from .constructs.softmax import logsumexp, softmax
 from .constructs.vec import Vec, vec
 from .derivatives import Derivation, Step, derive, grad, hessian, jacobian
 from .printing import derivation_latex, init_printing, latex
@@ -29,6 +31,7 @@ __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "deriv
            "check_hessian", "latex", "derivation_latex", "init_printing",
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
            "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
+           "relu", "softmax", "logsumexp",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of", "name_intermediates", "Named"]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import contextmanager
 import re
 import sys
 import traceback
@@ -25,6 +26,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .errors import CatalogueError, MatcalcError, NonSquareMatrixError, ParseError, ShapeError, \
     UnsupportedError
+from .parse.symbols import CONVENTIONS
 from .printing.text import TextPrinter, text_form  # noqa: F401  (the output form; see printing.text)
 
 __all__ = ["main", "build_parser", "text_form", "TextPrinter", "UsageError"]
@@ -105,7 +107,7 @@ def build_parser():
              "hessian": "the Hessian d^2 f / d vec(X) d vec(X)^T of a scalar expression"}
     for name, summary in kinds.items():
         sub = commands.add_parser(name, help=summary, description=summary.capitalize() + ".",
-                                  epilog=_LANGUAGE_HELP,
+                                  epilog=_language_help(),
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("expression", help="the expression, in matcalc's expression language")
         sub.add_argument("--wrt", required=True, metavar="NAME",
@@ -117,6 +119,10 @@ def build_parser():
                               "diagonal, positive; repeatable")
         sub.add_argument("--scalar", action="append", default=[], metavar="NAME",
                          help="declare a real scalar (comma-separated names allowed); repeatable")
+        sub.add_argument("--names", choices=sorted(CONVENTIONS), default="matcalc",
+                         help="the shapes of undeclared names: matcalc (upper-case n x n "
+                              "matrices, others n x 1 vectors; the default) or matrixcalculus "
+                              "(matrixcalculus.org's: a-g scalars, h-z vectors, A-Z matrices)")
         if name == "grad":
             sub.add_argument("--layout", choices=("denominator", "numerator"),
                              default="denominator",
@@ -190,19 +196,19 @@ def build_parser():
     return parser
 
 
-_LANGUAGE_HELP = """\
-expression language:
-  X'  X.T (transpose)   X^-1 inv(X) (inverse)   X^2 (matrix power)   * @ (products)
-  .* hadamard(A, B)   .^ (Hadamard power)   kron(A, B)   tr(X)   det(X)   logdet(X)
-  norm(E)   diag(v) diagm(v) diagonal(M)   eye(n) ones(m, n) zeros(m, n)   scalar(M)
-  exp log sqrt sin cos tanh sigmoid abs (elementwise on matrices)
-Undeclared names: Upper-case = n x n matrix, lower-case = n x 1 vector, Greek = scalar.
-
+_EXAMPLES = """
 examples:
   matcalc grad "log(det(X))" --wrt X
   matcalc grad "norm(X*W - Y)^2" --wrt W --shape X=m,k --shape W=k,n --shape Y=m,n --latex
   matcalc grad "x'*S*x" --wrt x --assume S=symmetric --steps
+  matcalc grad "sum(log(exp(-y.*(X*w)) + vector(1)))" --wrt w --names matrixcalculus
 """
+
+
+def _language_help():
+    """The language's reference, from the function table, and examples (the epilog)."""
+    from .parse.reference import language_help
+    return language_help() + _EXAMPLES
 
 
 def _declarations(args):
@@ -234,7 +240,8 @@ def _pair(item, option, form):
 def _derive_command(args, out, err):
     from .parse import parse
     shapes, structures, scalars = _declarations(args)
-    parsed = parse(args.expression, shapes=shapes, structures=structures, scalars=scalars)
+    parsed = parse(args.expression, shapes=shapes, structures=structures, scalars=scalars,
+                   convention=args.names)
     f, X = parsed.expr, _variable(parsed, args.wrt, args.expression)
     if args.kind in ("grad", "hessian") and isinstance(f, MatrixExpr) and f.shape != (1, 1):
         other = "jacobian"
@@ -242,24 +249,14 @@ def _derive_command(args, out, err):
                          f"{f.shape[0]} x {f.shape[1]} (use 'matcalc {other}')")
     layout = getattr(args, "layout", None)
     structure = getattr(args, "structure", None)
-    if structure is not None and X.shape[0] != X.shape[1]:
+    if structure is not None and (not isinstance(X, MatrixExpr) or X.shape[0] != X.shape[1]):
+        shape = "a scalar" if not isinstance(X, MatrixExpr) else \
+            f"{X.shape[0]} x {X.shape[1]}"
         raise UsageError(f"--structure {structure} needs a square variable; {args.wrt} is "
-                         f"{X.shape[0]} x {X.shape[1]}")
-    steps = None
-    if args.kind == "grad":
-        from .derivatives import derive, grad
-        if getattr(args, "steps", False):
-            steps = derive(f, X, layout=layout, structure=structure)
-            result = steps.result
-        else:
-            result = grad(f, X, layout=layout, structure=structure)
-    else:
-        from .derivatives import hessian, jacobian
-        result = jacobian(f, X, layout=layout) if args.kind == "jacobian" else hessian(f, X)
-
-    report = None
-    if args.check:
-        report = _numeric_check(args, f, X, result, layout, structure)
+                         f"{shape}")
+    with _scalar_variable(X, args.wrt):
+        result, steps = _derive(args, f, X, layout, structure)
+        report = _numeric_check(args, f, X, result, layout, structure) if args.check else None
 
     from .printing.latex import latex
     named = _named_form(result, getattr(args, "named", "never"))
@@ -311,6 +308,29 @@ def _named_form(result, mode):
                            or named.size > 0.85 * tree_size(result)):
         return None
     return named
+def _derive(args, f, X, layout, structure):
+    """(the result, the derivation or None) of the grad/jacobian/hessian command."""
+    if args.kind == "grad":
+        from .derivatives import derive, grad
+        if getattr(args, "steps", False):
+            steps = derive(f, X, layout=layout, structure=structure)
+            return steps.result, steps
+        return grad(f, X, layout=layout, structure=structure), None
+    from .derivatives import hessian, jacobian
+    return (jacobian(f, X, layout=layout) if args.kind == "jacobian" else hessian(f, X)), None
+
+
+@contextmanager
+def _scalar_variable(X, name):
+    """A scalar --wrt the engine refuses (TypeError) is a usage error, not a crash."""
+    try:
+        yield
+    except TypeError as exc:
+        if isinstance(X, MatrixExpr):
+            raise
+        raise UsageError(f"--wrt {name} is a scalar, which this version differentiates "
+                         f"with respect to only as a 1x1 matrix (--shape {name}=1,1): "
+                         f"{str(exc).splitlines()[0]}") from None
 
 
 def _variable(parsed, name, text):
@@ -318,9 +338,6 @@ def _variable(parsed, name, text):
     if X is None:
         used = ", ".join(sorted(parsed.symbols)) or "no variables"
         raise UsageError(f"unknown variable {name!r} in --wrt: {text!r} uses {used}")
-    if not isinstance(X, MatrixExpr):
-        raise UsageError(f"--wrt {name} is a scalar; matcalc differentiates with respect to a "
-                         f"matrix or vector (declare it with --shape {name}=1,1)")
     return X
 
 

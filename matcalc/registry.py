@@ -344,6 +344,8 @@ class FunctionSyntax:
     ``dimensions``: the arguments are dimensions (names or positive integers), not
     expressions.  ``binds``: the first argument binds a scalar name, ``u -> body``.
     ``function``: the SymPy function a scalar function of the language stands for.
+    ``soft``: the name is a function only where it is called and not declared, so a
+    variable may have it too (``d(U)``, the differential, beside a scalar ``d``).
     """
     names: tuple
     build: object
@@ -352,6 +354,7 @@ class FunctionSyntax:
     dimensions: bool = False
     binds: bool = False
     function: object = None
+    soft: bool = False
 
     @property
     def name(self):
@@ -369,7 +372,8 @@ class Syntax:
         self.by_name = {}
         OPERATIONS[name] = self
 
-    def define(self, *names, args=1, dimensions=False, binds=False, function=None):
+    def define(self, *names, args=1, dimensions=False, binds=False, function=None,
+               soft=False):
         """Decorator: ``build(call)`` is the function ``names[0](...)`` (``names[1:]``
         are aliases); ``args`` is the number of arguments, or (least, most) with most
         None for any number.  Returns the ``FunctionSyntax``."""
@@ -377,7 +381,7 @@ class Syntax:
 
         def decorate(build):
             syntax = FunctionSyntax(tuple(names), build, least, most, dimensions, binds,
-                                    function)
+                                    function, soft)
             for name in names:
                 if name in self.by_name:
                     raise ValueError(f"{self.name}: {name!r} is already defined")
@@ -390,6 +394,11 @@ class Syntax:
 
     def __contains__(self, name):
         return name in self.by_name
+
+    def reserves(self, name):
+        """Is ``name`` a function everywhere -- never a variable (all but ``soft`` ones)?"""
+        syntax = self.by_name.get(name)
+        return syntax is not None and not syntax.soft
 
     def __iter__(self):
         return iter(self.by_name)
@@ -418,6 +427,10 @@ NUMPY = Operation(
 CONDITION = Operation(
     "condition", "rule(expr) -> the matrix whose condition number bounds how accurately expr "
                  "can be evaluated (what it inverts or takes the determinant of), or None")
+KINKS = Operation(
+    "kinks", "rule(expr) -> the expressions (scalars or matrices) whose sign changes are the "
+             "kinks of expr (|a|, sign(a), max(a, b): a, a, a - b), or (); finite differences "
+             "whose steps cross a kink are not evidence")
 
 
 def numpycode_hook(expr, printer):

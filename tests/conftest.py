@@ -30,6 +30,22 @@ def assert_gradient(f, X, expected=None, *, text=None, layout="denominator", str
     return G
 
 
+def assert_derived(f, wrt, text, kind="gradient"):
+    """The gradient / Jacobian / Hessian of ``f`` prints as ``text`` in the language
+    (``text_form``) and passes the finite-difference check; returns it."""
+    from matcalc.derivatives import hessian, jacobian
+    from matcalc.numeric import check_hessian, check_jacobian
+    from matcalc.printing.text import text_form
+    derive, check = {"gradient": (matcalc.grad, matcalc.check),
+                     "jacobian": (jacobian, check_jacobian),
+                     "hessian": (hessian, check_hessian)}[kind]
+    result = derive(f, wrt)
+    assert text_form(result) == text
+    report = check(f, wrt, result)
+    assert report.passed, report
+    return result
+
+
 @pytest.fixture
 def dims():
     return n, m, k, p

@@ -10,10 +10,14 @@ a row all occur. Every construct of the design's list appears:
     coefficients, scalar-function coefficients, transposes, well-conditioned
     inverses, integer and negative matrix powers, Hadamard products and powers
     (also -1, 1/2, -1/2 of positive arguments), elementwise functions (sin,
-    cos, tanh, sigmoid, exp, log, abs, a polynomial Lambda), DiagMatrix,
+    cos, tanh, sigmoid, exp, log, abs, a polynomial Lambda; the non-smooth relu,
+    sign, heaviside, min(u, 1), |u|^3, max/min of two matrices), softmax and
+    log-softmax (per column or row), DiagMatrix,
     DiagonalOf, Identity shifts, Kronecker products; scalars from traces,
     1x1 forms, norms, log-determinants, determinants, traces of Kronecker
-    products, entry sums, and scalar functions of all of these.
+    products, entry sums, log-sum-exps (of vectors; summed per column or row of a
+    matrix), max/min of two scalars, and scalar functions of all of these (relu,
+    |s|, sign(s) s^2, H(s) s^2 among them).
 
 Inverses and logarithms only ever see arguments that are well conditioned or
 positive at the evaluator's points (``3 I + M M^T``, ``1 + M∘M``, X ~ I + noise),
@@ -29,15 +33,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from hypothesis import reject, strategies as st
-from sympy import (Abs, Determinant, Identity, Integer, Inverse, KroneckerProduct, Lambda,
-                   MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix, Rational, Symbol, Trace,
-                   Transpose, cos, exp, log, sin, sqrt, srepr, symbols, tanh)
+from sympy import (Abs, Determinant, Heaviside, Identity, Integer, Inverse, KroneckerProduct,
+                   Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Max, Min, OneMatrix, Rational,
+                   Symbol, Trace, Transpose, cos, exp, log, sign, sin, sqrt, srepr, symbols, tanh)
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 import matcalc
-from matcalc import norm, orthogonal, scalar, sigmoid, spd
+from matcalc import logsumexp, norm, orthogonal, relu, scalar, sigmoid, spd
+from matcalc.constructs.nonsmooth import elementwise_extremum
+from matcalc.constructs.softmax import LogSumExp, Softmax
 
 n, m = symbols("n m", integer=True, positive=True)
 ONE = Integer(1)
@@ -66,7 +72,8 @@ CONSTANTS = {
 KRON_CONSTANT = MatrixSymbol("K", 2, 3)
 
 COEFFS = [Rational(1, 2), 2, -1, Rational(-3, 2), lam]
-ELEMENTWISE = ["sin", "cos", "tanh", "sigmoid", "exp", "log", "abs", "poly"]
+ELEMENTWISE = ["sin", "cos", "tanh", "sigmoid", "exp", "log", "abs", "poly", "relu", "sign",
+               "heaviside", "min1", "abs-cubed"]
 
 
 #: hypothesis favours the first element of a sampled list: not a leaf, 1 time in 5
@@ -158,7 +165,8 @@ def matrices(draw, shape, depth, var):
         return draw(st.sampled_from(_leaves(shape, var)))
     r, c = shape
     kinds = ["mul", "mul", "mul3", "add", "sub", "coeff", "scalar-coeff", "transpose",
-             "hadamard", "hpower", "hpower-positive", "elementwise", "elementwise", "kron-outer"]
+             "hadamard", "hpower", "hpower-positive", "elementwise", "elementwise", "kron-outer",
+             "softmax", "log-softmax", "extremum"]
     if _square(shape):
         kinds += ["inverse", "power", "negpower", "identity-shift"]
         if r != 1:
@@ -197,6 +205,12 @@ def matrices(draw, shape, depth, var):
         return elementwise(draw(st.sampled_from(ELEMENTWISE)), sub())
     if kind == "kron-outer":  # a column ⊗ a row is their outer product
         return KroneckerProduct(sub((r, ONE)), sub((ONE, c)))
+    if kind == "softmax":
+        return Softmax(sub(), draw(st.sampled_from([None, 1, 2])))
+    if kind == "log-softmax":
+        return Softmax(sub(), draw(st.sampled_from([None, 1, 2]))).applyfunc(log)
+    if kind == "extremum":  # max(A, B) = B + relu(A - B), min(A, B) = A - relu(A - B)
+        return elementwise_extremum(draw(st.sampled_from([Max, Min])), sub(), sub())
     if kind == "inverse":
         return Inverse(spd_shift(sub((r, inner()))))
     if kind == "inverse-of-variable":
@@ -224,14 +238,20 @@ def elementwise(name, M):
         return positive_shift(M).applyfunc(log)
     if name == "poly":
         return M.applyfunc(Lambda(t, t ** 3 / 3 + t))
-    func = {"sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "abs": Abs}[name]
+    if name == "min1":
+        return M.applyfunc(Lambda(t, Min(t, 1)))
+    if name == "abs-cubed":
+        return M.applyfunc(Lambda(t, Abs(t) ** 3))
+    func = {"sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "abs": Abs, "relu": relu,
+            "sign": sign, "heaviside": Heaviside}[name]
     return M.applyfunc(func)
 
 
 SCALAR_FUNCTIONS = {
     "sin": sin, "tanh": tanh, "sigmoid": sigmoid, "cube": lambda s: s ** 3,
     "log1p2": lambda s: log(1 + s ** 2), "sqrt1p2": lambda s: sqrt(1 + s ** 2),
-    "exp-tanh": lambda s: exp(tanh(s)), "abs": Abs,
+    "exp-tanh": lambda s: exp(tanh(s)), "abs": Abs, "relu": relu,
+    "sign-times": lambda s: sign(s) * s ** 2, "heaviside-times": lambda s: Heaviside(s) * s ** 2,
 }
 
 
@@ -243,11 +263,11 @@ def scalars(draw, depth, var):
                                  (m, ONE)])
     sub_depth = max(depth - 1, 0)
     kinds = ["trace", "trace", "form", "form", "norm2", "norm", "logdet", "det",
-             "kron-trace", "entry-sum", "lambda"]
+             "kron-trace", "entry-sum", "lambda", "logsumexp", "logsumexp-matrix"]
     if var.shape[0] == var.shape[1] and var.shape[0] != 1:
         kinds.append("logdet-variable")
     if depth > 1:
-        kinds += ["add", "add", "mul", "quotient", "power", "function", "function"]
+        kinds += ["add", "add", "mul", "quotient", "power", "function", "function", "extremum"]
     kind = draw(st.sampled_from(kinds))
     mat = lambda s: draw(matrices(s, sub_depth, var))
     if kind == "trace":
@@ -276,6 +296,12 @@ def scalars(draw, depth, var):
         return scalar(MatMul(OneMatrix(ONE, r), mat((r, c)), OneMatrix(c, ONE)))
     if kind == "lambda":
         return lam * draw(scalars(sub_depth, var))
+    if kind == "logsumexp":
+        return logsumexp(mat(draw(st.sampled_from([(n, ONE), (m, ONE), (ONE, n)]))))
+    if kind == "logsumexp-matrix":  # the log-sum-exps of the columns (or rows), summed
+        r, c = draw(any_shape)
+        lse = LogSumExp(mat((r, c)), draw(st.sampled_from([None, 1, 2])))
+        return scalar(MatMul(OneMatrix(ONE, lse.shape[0]), lse, OneMatrix(lse.shape[1], ONE)))
     s1 = draw(scalars(depth - 1, var))
     if kind == "function":
         return SCALAR_FUNCTIONS[draw(st.sampled_from(sorted(SCALAR_FUNCTIONS)))](s1)
@@ -286,6 +312,8 @@ def scalars(draw, depth, var):
         return s1 + s2
     if kind == "mul":
         return s1 * s2
+    if kind == "extremum":
+        return draw(st.sampled_from([Max, Min]))(s1, s2)
     return s1 / (1 + s2 ** 2)
 
 
@@ -323,6 +351,7 @@ from matcalc.constructs.differentials import *
 from matcalc.constructs.functions import *
 from matcalc.constructs.norm import *
 from matcalc.constructs.scalars import *
+from matcalc.constructs.softmax import *
 from matcalc.constructs.structured import StructuredMatrixSymbol
 import matcalc
 import matcalc.derivatives

@@ -17,6 +17,7 @@ from matcalc.constructs.differentials import Differential, DifferentialSymbol, S
 from matcalc.constructs.elementwise import elementwise
 from matcalc.constructs.norm import Norm
 from matcalc.constructs.scalars import scalar
+from matcalc.constructs.softmax import LogSumExp, Softmax
 from matcalc.constructs.vec import Vec
 from matcalc.differential import differential
 from matcalc.errors import UnsupportedError
@@ -24,9 +25,9 @@ from matcalc.numeric import check, check_jacobian, evaluate, numpy_code, random_
 from matcalc.parse import parse
 from matcalc.printing.text import text_form
 from matcalc.registry import CONSTRUCTS, OPERATIONS, required_operations, rules_changed
-from sympy import (Abs, Add, Determinant, Expr, Function, Identity, Inverse, MatAdd, MatMul, MatPow,
-                   MatrixSymbol, Mul, OneMatrix, Pow, Trace, Transpose, ZeroMatrix, exp, sin,
-                   symbols)
+from sympy import (Abs, Add, Determinant, Expr, Function, Heaviside, Identity, Inverse, MatAdd,
+                   MatMul, MatPow, MatrixSymbol, Max, Min, Mul, OneMatrix, Pow, Trace, Transpose,
+                   ZeroMatrix, exp, sign, sin, symbols)
 from sympy.codegen.cfunctions import log1p
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalMatrix, DiagonalOf
@@ -49,6 +50,10 @@ EXAMPLES = {
     Function: (sin(Trace(A * X)), X),
     log1p: (log1p(Trace(A * X)), X),
     Abs: (Abs(Trace(A * X)), X),
+    sign: (sign(Trace(A * X)), X),
+    Heaviside: (Heaviside(Trace(A * X)), X),
+    Max: (Max(Trace(A * X), Trace(X)), X),
+    Min: (Min(Trace(A * X), Trace(X)), X),
     Trace: (Trace(A * X), X),
     Determinant: (Determinant(X), X),
     Norm: (Norm(A * X), X),
@@ -63,6 +68,8 @@ EXAMPLES = {
     DiagonalMatrix: (DiagonalMatrix(A * X), X),
     ElementwiseApplyFunction: (elementwise(exp, A * X), X),
     Vec: (Vec(A * X), X),
+    Softmax: (Softmax(A * x), x),
+    LogSumExp: (LogSumExp(A * X), X),
     CommutationMatrix: (CommutationMatrix(n, n), None),
     MatrixSymbol: (X, X),
     Identity: (Identity(n), None),

@@ -108,6 +108,16 @@ class _Ops:
     def minimum(self, a, b):
         return self.lib.minimum(self.asarray(a), self.asarray(b))
 
+    def softmax(self, A, axis):
+        """exp(A) normalized along ``axis``, shifted by the maximum (no overflow)."""
+        E = self.lib.exp(A - self.lib.max(A, axis=axis, keepdims=True))
+        return E / self.lib.sum(E, axis=axis, keepdims=True)
+
+    def logsumexp(self, A, axis):
+        """log(sum(exp(A))) along ``axis`` (kept), shifted by the maximum (no overflow)."""
+        M = self.lib.max(A, axis=axis, keepdims=True)
+        return M + self.lib.log(self.lib.sum(self.lib.exp(A - M), axis=axis, keepdims=True))
+
     def solve(self, A, B):
         return self.lib.linalg.solve(A, B)
 
@@ -252,6 +262,12 @@ class _TorchOps(_Ops):
 
     def heaviside(self, x):
         return self.lib.heaviside(x, self.asarray(0.5))
+
+    def softmax(self, A, axis):
+        return self.lib.softmax(A, dim=axis)
+
+    def logsumexp(self, A, axis):
+        return self.lib.logsumexp(A, dim=axis, keepdim=True)
 
     def abs(self, x):
         return self.lib.abs(x)

@@ -19,6 +19,8 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``diagonal``              ``diag(v)``, ``diagvec(M)``, ``M ∘ I``
 ``elementwise``           ``φ(U)`` applied elementwise
 ``norm``                  ``||E||``
+``softmax``               ``softmax(Z)``, ``logsumexp(Z)`` (vectors; per column or row of a matrix)
+``nonsmooth``             ``sign``, the step ``H``, ``max``/``min`` (``relu``): derivatives away from kinks
 ``log1p``                 ``log(1 + x)`` (the README's worked example of adding a construct)
 ``differentials``         ``dX``, ``d(U)``, ``d(s)``
 ========================  ==============================================================
@@ -27,5 +29,5 @@ The order of the imports does not matter: where several rules of one stage apply
 same construct, their ``order=`` says which comes first.
 """
 from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
-               inverse, kronecker, log1p, norm, products, scalars, special, structured, trace,
-               transpose, vec)
+               inverse, kronecker, log1p, nonsmooth, norm, products, scalars, softmax, special,
+               structured, trace, transpose, vec)

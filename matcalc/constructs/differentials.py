@@ -4,11 +4,13 @@ nodes a derivation shows before each rule expands them.
 None of them has a numeric value or generated code: they exist to be identified
 (``dX``) or to be printed (``d(U)``).
 """
-from sympy import Basic, Expr, MatrixSymbol, Transpose
+from sympy import Add, Basic, Expr, MatAdd, MatrixSymbol, Transpose
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
-from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-from ..registry import ATOMIC_LATEX, ATOMIC_TEXT, LATEX, TEXT, TRANSPOSE, construct
+from ..algebra import matadd, matmul, split_coeff
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, FUNCTIONS, LATEX, TEXT, TRANSPOSE,
+                        construct)
 
 __all__ = ["DifferentialSymbol", "Differential", "ScalarDifferential"]
 
@@ -48,6 +50,10 @@ class Differential(MatrixExpr):
     @property
     def shape(self):
         return self.arg.shape
+
+    def _entry(self, i, j, **kwargs):   # (d(M))_{00} of a 1x1 M, a scalar step
+        from .scalars import ScalarElement   # scalars -> ... -> differentials
+        return ScalarElement(self, i, j)
 
     def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
         return TEXT(self, printer)
@@ -92,6 +98,46 @@ construct(ScalarDifferential, "scalar", refuses={
     "numpy": _NO_VALUE, "codegen": _NO_VALUE})
 
 
+# == simplification ==
+
+# One spelling of a derivation step when deciding equality: the text ``(d(M))`` of
+# (dM)_{00} reads back as d(M_{00}) or the other way round, and ``d(a + b)`` as whatever
+# the parser built.
+
+@CANONICAL.register(MatrixElement)
+def entry_of_a_differential(e):
+    """(dM)_{00} = d(M_{00}) for a 1x1 M (a scalar's differential, whose linear parts
+    then come out: d(c M_{00}) = c d(M_{00}) for a number c)."""
+    if isinstance(e.parent, Differential) and e.parent.shape == (1, 1):
+        from .scalars import scalar   # scalars -> ... -> differentials
+        return ScalarDifferential(scalar(e.parent.arg))
+    return e
+
+
+@CANONICAL.register(ScalarDifferential)
+def scalar_differential_linear(s):
+    """d(a + b) = da + db; d(c a) = c da (c a number)."""
+    arg = s.arg
+    if isinstance(arg, Add):
+        return Add(*[ScalarDifferential(t) for t in arg.args])
+    coeff, rest = arg.as_coeff_Mul()
+    if coeff != 1 and rest != 1:
+        return coeff * ScalarDifferential(rest)
+    return s
+
+
+@CANONICAL.register(Differential)
+def differential_linear(D):
+    """d(U + V) = dU + dV; d(c U) = c dU (c a number: a scalar function's differential
+    is not zero)."""
+    if isinstance(D.arg, MatAdd):
+        return matadd(*[Differential(t) for t in D.arg.args])
+    coeff, rest = split_coeff(D.arg)
+    if coeff.is_Number and coeff != 1:
+        return matmul(coeff, Differential(rest))
+    return D
+
+
 # == printing ==
 
 @LATEX.register(DifferentialSymbol)
@@ -119,8 +165,11 @@ def latex_scalar_differential(D, printer):
 @TEXT.register(Differential)
 @TEXT.register(ScalarDifferential)
 def text_differential(D, printer):
-    """``d(U)``."""
-    return f"d({printer._print(D.arg)})"
+    """``d(U)``; ``d(scalar(M))`` of the scalar of a 1x1 M (``d(M)`` is the 1x1 matrix's)."""
+    arg = D.arg
+    if isinstance(arg, MatrixElement) and arg.parent.shape == (1, 1):
+        return f"d(scalar({printer._print(arg.parent)}))"
+    return f"d({printer._print(arg)})"
 
 
 ATOMIC_LATEX.register(DifferentialSymbol)(lambda dX: False)   # \mathrm{d}X takes parentheses
@@ -128,3 +177,13 @@ ATOMIC_TEXT.register(DifferentialSymbol)(lambda dX: False)    # (dX)'
 
 
 # == parsing ==
+# ``dX`` reads as the differential of the variable X where X is declared or named in the
+# text and ``dX`` is not declared itself (parse/symbols.py)
+
+@FUNCTIONS.define("d", soft=True)
+def read_differential(call):
+    """d(U): the differential of U, as a derivation step writes it (d(s) of a scalar s).
+
+    A soft name: a variable may be called ``d`` too, and a declared ``d`` is no call."""
+    U = call.expr(0)
+    return Differential(U) if call.shape(0) is not None else ScalarDifferential(U)

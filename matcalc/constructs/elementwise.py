@@ -5,22 +5,26 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
+from functools import lru_cache
+
 from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
-from sympy.core.function import FunctionClass
+from sympy.core.function import Function, FunctionClass
+from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower
-from sympy.matrices.expressions.special import OneMatrix
+from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import matadd, scaled, transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, ELEMENTWISE_BASE,
-                        FUNCTIONS, HADAMARD_FORM, LATEX, NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY,
-                        TRANSPOSE, construct)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL,
+                        ELEMENTWISE_BASE, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE, NUMPY,
+                        REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
 from ..simplify.hadamard_form import HadamardPolynomial
-from .hadamard import hadamard
+from .hadamard import hadamard, hadamard_power
 
-__all__ = ["ELEMENT", "elementwise"]
+__all__ = ["ELEMENT", "elementwise", "derivative_body"]
 
 #: the one bound variable of every elementwise function matcalc builds
 ELEMENT = Dummy("u")
@@ -41,17 +45,51 @@ construct(ElementwiseApplyFunction, "matrix")
 
 # == differential ==
 
+class _BodyDifferential:
+    """``d`` for the body φ(u) of an elementwise function: the scalar rules (``DIFFERENTIAL``)
+    with respect to the bound variable u, so that matcalc's own conventions hold elementwise
+    too (``d |u| = sign(u) du``, ``d sign(u) = 0`` away from 0: ``constructs/nonsmooth.py``)."""
+
+    def __init__(self, variable):
+        self.variable, self.du = variable, Dummy("du")
+
+    def depends(self, expr):
+        return expr.has(self.variable)
+
+    def __call__(self, expr):
+        if expr == self.variable:
+            return self.du
+        if not self.depends(expr):
+            return S.Zero
+        return DIFFERENTIAL(expr, self)
+
+
+def derivative_body(body, var):
+    """φ'(var) of the scalar body φ(var), by matcalc's own scalar rules."""
+    d = _BodyDifferential(var)
+    return d(body).xreplace({d.du: S.One})
+
+
+def body_derivative(M):
+    """φ' of the elementwise function φ(U), as a Lambda over ``ELEMENT``."""
+    var, body = function_body(M)
+    return Lambda(ELEMENT, derivative_body(body, var).xreplace({var: ELEMENT}))
+
+
 @DIFFERENTIAL.register(ElementwiseApplyFunction, "d φ(U) = φ'(U) ∘ dU",
                        note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
-    if d.depends(U.function.expr):
+    if d.depends(U.function):
+        # φ itself holds the variable (u -> u tr(X)): dφ is not φ'(U) ∘ dU alone
         raise UnsupportedError(f"the elementwise function {U.function}",
-                               "its body depends on the variable")
-    derivative = U._get_function_fdiff()
-    if derivative.atoms(Derivative, Subs):
+                               "its body depends on the variable; only U's entries may vary")
+    derivative = body_derivative(U)
+    if derivative.expr.atoms(Derivative, Subs):
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
+    if derivative.expr == 0:   # sign(U), H(U): constant away from their jumps
+        return ZeroMatrix(*U.shape)
     return hadamard(ElementwiseApplyFunction(derivative, U.expr), d(U.expr))
 
 
@@ -69,6 +107,25 @@ def canonical_lambda(e):
         if var != ELEMENT:
             return ElementwiseApplyFunction(Lambda(ELEMENT, body.xreplace({var: ELEMENT})), e.expr)
     return e
+
+
+def _power_body(M):
+    """p when φ(U) is u -> u^p for a number p (an elementwise power), else None."""
+    found = function_body(M)
+    if found is None:
+        return None
+    var, body = found
+    if body.is_Pow and body.base == var and body.exp.is_Number:
+        return body.exp
+    return None
+
+
+@CANONICAL.register(ElementwiseApplyFunction)
+def elementwise_power(e):
+    """(u -> u^p)(U) = U^{∘p}: one spelling when deciding equality (``map(u -> 1/u, X)``
+    prints as ``X.^-1``)."""
+    p = _power_body(e)
+    return e if p is None else hadamard_power(e.expr, p)
 
 
 @NEGATE.register(ElementwiseApplyFunction)
@@ -154,6 +211,22 @@ def transpose_elementwise(M):
     return ElementwiseApplyFunction(M.function, transpose_of(M.expr))
 
 
+@KINKS.register(ElementwiseApplyFunction)
+def kinks_elementwise(M):
+    """The kinks of φ(U): those of the body φ(u) (``KINKS`` of its nodes), entry by entry of U."""
+    found = function_body(M)
+    if found is None:
+        return ()
+    var, body = found
+    kinks = []
+    for node in preorder_traversal(body):
+        rule = KINKS.lookup(node)
+        for k in (rule(node) if rule is not None else ()):
+            if k.has(var) and k not in kinks:
+                kinks.append(k)
+    return tuple(M.expr if k == var else elementwise(Lambda(var, k), M.expr) for k in kinks)
+
+
 # == printing ==
 
 def function_body(M):
@@ -187,8 +260,8 @@ class ElementwiseBody:
         var = self.variable
         if expr == var:
             return self.argument(printer)
-        if getattr(expr, "is_Function", False) and expr.args == (var,):
-            self.bare = True
+        if getattr(expr, "is_Function", False) and var in expr.args:
+            self.bare = True   # U is an argument of a call: its parentheses suffice
         if isinstance(expr, exp):
             name = r"\exp" + ("" if kwargs.get("exp") is None else "^{%s}" % kwargs["exp"])
             return name + r"\left(%s\right)" % printer._print(expr.args[0])
@@ -262,27 +335,98 @@ PRECEDENCE_FUNCTIONS.setdefault("ElementwiseApplyFunction", _elementwise_precede
 _BOUND_NAMES = ("u", "v", "w", "t", "s", "r", "q")
 
 
-@TEXT.register(ElementwiseApplyFunction)
-def text_elementwise(M, printer):
-    """``f(U)`` for a function of one argument (``sigmoid(W*x)``, ``sqrt(X)``); any other
-    body as ``map(u -> body, U)`` (``map(u -> 1 - tanh(u)^2, A*X)``)."""
+@rule_memo
+@lru_cache(maxsize=1)
+def _derivative_spellings():
+    """(derivative body over ``ELEMENT``, name) of the language's scalar functions:
+    ``1 - tanh(u)^2`` is ``tanh'``.  Only derivatives that apply a function: ``1/u`` reads
+    better as itself than as ``log'``."""
+    spellings = []
+    for name, f in FUNCTIONS.scalar_functions().items():
+        try:
+            derivative = derivative_body(f(ELEMENT), ELEMENT)
+        except Exception:  # noqa: BLE001 -- a function without a derivative rule: no spelling
+            continue
+        if (derivative.has(ELEMENT) and derivative.atoms(Function)
+                and all(d != derivative for d, _ in spellings)):
+            spellings.append((derivative, name))
+    return tuple(spellings)
+
+
+def spelling(M, as_map=False):
+    """How φ(U) reads in the language: ``("call", name)`` for a function of the language
+    (``tanh(X)``), ``("derivative", name)`` for its derivative (``tanh'(X)``, read back
+    by the parser), ``("map", bound name, body with that name)`` otherwise, None when φ is
+    not a function of one variable (``as_map``: always the ``map`` form)."""
     found = function_body(M)
     if found is None:
-        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+        return None
     var, body = found
+    if as_map:
+        return _map_spelling(var, body)
     function = applied_function(M)
     name = None if function is None else FUNCTIONS.spelling_of(function) or function.__name__
     if name is None:
         name = next((name for name, f in FUNCTIONS.scalar_functions().items()
                      if body == f(var)), None)
     if name is not None:
-        return "%s(%s)" % (name, printer.argument(M.expr))
+        return ("call", name)
+    canonical = body.xreplace({var: ELEMENT})
+    name = next((name for d, name in _derivative_spellings() if d == canonical), None)
+    if name is not None:
+        return ("derivative", name)
+    return _map_spelling(var, body)
+
+
+def _map_spelling(var, body):
+    """("map", the bound variable's name -- the first free in the body --, the body)."""
     taken = {s.name for s in body.free_symbols if s != var}
     bound = next(n for n in _BOUND_NAMES + tuple(f"u{k}" for k in range(len(taken) + 1))
                  if n not in taken)
-    with printer.context(lambda p, e, **kw: bound if e == var else None):
-        body_text = printer._print(body)
-    return "%s(%s -> %s, %s)" % (read_map.name, bound, body_text, printer.argument(M.expr))
+    return ("map", bound, body.xreplace({var: Symbol(bound)}))
+
+
+@TEXT.register(ElementwiseApplyFunction)
+def text_elementwise(M, printer):
+    """``f(U)`` for a function of one argument (``sigmoid(W*x)``, ``sqrt(X)``), ``f'(U)``
+    for its derivative (``tanh'(A*X)``); any other body as ``map(u -> body, U)``
+    (``map(u -> u^3/3 + u, X)``)."""
+    spelled = spelling(M)
+    if spelled is None:
+        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+    power = None if spelled[0] == "call" else _power_body(M)   # sqrt(X) stays sqrt(X)
+    if power is not None:   # an elementwise power, as the language writes it: U.^p
+        return printer._print(hadamard_power(M.expr, power))
+    if spelled[0] != "map" and M.expr.shape == (1, 1):
+        # f(M) of a 1x1 M reads as the scalar f(scalar(M)): map() keeps it a matrix
+        spelled = spelling(M, as_map=True)
+    if spelled[0] == "call":
+        return "%s(%s)" % (spelled[1], printer.argument(M.expr))
+    if spelled[0] == "derivative":
+        return "%s'(%s)" % (spelled[1], printer.argument(M.expr))
+    _, bound, body = spelled
+    return "%s(%s -> %s, %s)" % (read_map.name, bound, printer._print(body),
+                                 printer.argument(M.expr))
+
+
+def str_elementwise(M, printer):
+    """``str()`` of φ(U) (any SymPy StrPrinter): the language's spelling, ``tanh'(X)``,
+    ``map(u -> u**3/3 + u, X)`` -- never ``Lambda(_u, ...)``."""
+    spelled = spelling(M)
+    if spelled is None:
+        return "%s.(%s)" % (printer._print(M.function), printer._print(M.expr))
+    argument = printer._print(M.expr)
+    if spelled[0] == "call":
+        return "%s(%s)" % (spelled[1], argument)
+    if spelled[0] == "derivative":
+        return "%s'(%s)" % (spelled[1], argument)
+    _, bound, body = spelled
+    return "%s(%s -> %s, %s)" % (read_map.name, bound, printer._print(body), argument)
+
+
+# str() of SymPy's class (``Lambda(_d, tanh(_d)).(X)`` otherwise); matcalc's TextPrinter
+# finds the TEXT rule first
+ElementwiseApplyFunction._sympystr = str_elementwise
 
 
 @ATOMIC_TEXT.register(ElementwiseApplyFunction)
@@ -306,6 +450,11 @@ def read_map(call):
     if any(call.bound in inner.free_symbols for inner in body.atoms(Lambda)):
         # every elementwise function binds the one ELEMENT: an inner one would capture u
         raise call.error("a map() inside a map() body cannot use the outer variable")
+    if body.has(MatrixExpr):
+        # the body is a function of u alone: a matrix in it would vary with the variable
+        # while the elementwise derivative sees only the entries of U
+        raise call.error("a map() body is a scalar function of its variable: it cannot hold a "
+                         "matrix (multiply outside: tr(X)*map(u -> u, X))")
     return elementwise(Lambda(call.bound, body), matrix)
 
 

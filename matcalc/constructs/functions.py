@@ -9,7 +9,8 @@ A function of a 1x1 matrix is the function of its scalar; a function of a whole 
 """
 from functools import reduce
 
-from sympy import (Abs, Add, Derivative, Dummy, Expr, Function, Max, Min, Mul, Subs, cancel, cos,
+from sympy import (Abs, Add, Derivative, Dummy, Expr, Function, Max, Min, Mul, Subs, acos, asin, atan,
+                   cancel, cos,
                    cosh, count_ops, exp, log, sign, sin, sinh, sqrt, tan, tanh)
 from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -201,7 +202,14 @@ def latex_sigmoid(expr, printer, exp=None):
     return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
 
-TEXT.register(Function)(sympy_notation)   # f(a, b): exp(x), sigmoid(x)
+@TEXT.register(Function)
+def text_function(expr, printer):
+    """``f(a, b)`` under the language's name for f (``arcsin(x)`` for SymPy's asin):
+    ``exp(x)``, ``sigmoid(x)``; a function the language does not name as SymPy does."""
+    name = FUNCTIONS.spelling_of(expr.func)
+    if name is None:
+        return printer.sympy_print(expr)
+    return "%s(%s)" % (name, ", ".join(printer._print(a) for a in expr.args))
 
 
 @TEXT.register(Abs)
@@ -216,7 +224,8 @@ def text_abs(expr, printer):
 #: function of its scalar; of any other matrix, the function applied elementwise.
 SCALAR_FUNCTIONS = {"exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tan": tan,
                     "tanh": tanh, "sinh": sinh, "cosh": cosh, "abs": Abs, "sigmoid": sigmoid,
-                    "sign": sign}
+                    "sign": sign, ("arcsin", "asin"): asin, ("arccos", "acos"): acos,
+                    ("arctan", "atan"): atan}
 
 
 def applied(function):
@@ -231,8 +240,9 @@ def applied(function):
     return read_function
 
 
-for _name, _function in SCALAR_FUNCTIONS.items():
-    FUNCTIONS.define(_name, function=_function)(applied(_function))
+for _names, _function in SCALAR_FUNCTIONS.items():
+    FUNCTIONS.define(*((_names,) if isinstance(_names, str) else _names),
+                     function=_function)(applied(_function))
 
 
 # == numeric ==

@@ -101,9 +101,9 @@ def text_norm(s, printer):
 
 # == parsing ==
 
-@FUNCTIONS.define("norm")
+@FUNCTIONS.define("norm", "norm2")
 def read_norm(call):
-    """norm(E): the Frobenius norm of a matrix, the 2-norm of a vector."""
+    """norm(E), norm2(E): the Frobenius norm of a matrix, the 2-norm of a vector."""
     return norm(call.matrix(0))
 
 

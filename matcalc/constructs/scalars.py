@@ -6,7 +6,7 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Add, Basic, Identity, Integer, MatrixSymbol, Mul, Pow, S, log
+from sympy import Add, Basic, Identity, Integer, MatAdd, MatMul, MatrixSymbol, Mul, Pow, S, log
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
@@ -16,8 +16,9 @@ from sympy.tensor.indexed import Indexed
 
 from ..algebra import scaled
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY,
-                        ONE_BY_ONE, REWRITE, TEXT, construct, describe, sympy_notation)
+from ..registry import (CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY,
+                        ONE_BY_ONE, REWRITE, TEXT,
+                        construct, describe, sympy_notation)
 
 __all__ = ["ScalarElement", "scalar", "scalar_value", "as_scalar"]
 
@@ -157,6 +158,20 @@ def cotangent_element(s, c, walk):
 
 
 # == simplification ==
+
+@CANONICAL.register(MatrixElement)
+def scalar_linear(e):
+    """scalar(c M) = c scalar(M), scalar(A + B) = scalar(A) + scalar(B) for 1x1 matrices
+    (canonical form only: the text language reads ``c*(x'*y)`` either way)."""
+    M = e.args[0]
+    if not (is_scalar_of_1x1(e) and isinstance(M, (MatMul, MatAdd))):
+        return e
+    if isinstance(M, MatAdd):
+        return Add(*[scalar(a) for a in M.args])
+    coeff, mats = M.as_coeff_matrices()
+    if coeff == 1 or not mats:
+        return e
+    return coeff * scalar(MatMul(*mats) if len(mats) > 1 else mats[0])
 
 
 @REWRITE.register(Mul)

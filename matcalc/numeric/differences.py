@@ -13,6 +13,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..constructs.differentials import DifferentialSymbol
 from ..errors import ShapeError
 from .evaluate import _Bound
+from .kinks import KinkWatch
 from .points import deep_ok, integer_sizes, sympify
 
 __all__ = ["fd_gradient", "fd_directional", "fd_jacobian", "fd_hessian", "random_directions",
@@ -23,6 +24,8 @@ STEP = 1e-3
 HESSIAN_STEP = 4e-3
 #: random directions compared by the directional method
 DIRECTIONS = 8
+#: times a stencil across a kink is shrunk (by 4) to one side of it before it counts as NaN
+KINK_RETRIES = 6
 STRUCTURE_OPTIONS = (None, "general", "symmetric", "symmetric-elementwise", "diagonal",
                      "orthogonal")
 #: structures whose gradient is compared along tangent directions only
@@ -51,17 +54,34 @@ class Probe:
         self.x0 = np.asarray(point.values[self.X], dtype=float)
         rms = float(np.sqrt(np.mean(self.x0 ** 2))) if self.x0.size else 0.0
         self.scale = rms if rms > 0 else 1.0
+        self.kinks = KinkWatch(expr, self.X, point, sizes, self.x0)
+        self.crossings = 0
 
     def __call__(self, x):
-        value = self.bound.call({k: x for k in self.positions})
-        return np.ravel(np.asarray(value, dtype=float), order="F")
+        value = np.ravel(np.asarray(self.bound.call({k: x for k in self.positions}),
+                                    dtype=float), order="F")
+        if self.kinks and self.kinks.crossed(x):   # a secant across a kink: no evidence
+            self.crossings += 1
+            return np.full(value.shape, np.nan)
+        return value
+
+    def _on_one_side(self, stencil, h):
+        """``stencil(h)``, its step divided by 4 (up to ``KINK_RETRIES`` times) while one of
+        its points lies across a kink: a smaller stencil on the smooth side of it."""
+        for _ in range(KINK_RETRIES):
+            self.crossings = 0
+            value = stencil(h)
+            if not self.crossings:
+                return value
+            h /= 4
+        return stencil(h)
 
     def derivative(self, direction, h):
         """Richardson-extrapolated central difference of phi along ``direction``."""
         def central(step):
             x0 = self.x0
             return (self(x0 + step * direction) - self(x0 - step * direction)) / (2 * step)
-        return (4 * central(h / 2) - central(h)) / 3
+        return self._on_one_side(lambda h: (4 * central(h / 2) - central(h)) / 3, h)
 
     def second_derivative(self, d1, d2, h):
         """Richardson-extrapolated mixed second difference of phi along d1, d2."""
@@ -69,7 +89,7 @@ class Probe:
             x0 = self.x0
             return (self(x0 + step * (d1 + d2)) - self(x0 + step * (d1 - d2))
                     - self(x0 - step * (d1 - d2)) + self(x0 - step * (d1 + d2))) / (4 * step * step)
-        return (4 * mixed(h / 2) - mixed(h)) / 3
+        return self._on_one_side(lambda h: (4 * mixed(h / 2) - mixed(h)) / 3, h)
 
     def entry_step(self, index, base):
         return base * max(abs(float(self.x0[index])), self.scale)

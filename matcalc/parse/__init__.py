@@ -74,32 +74,49 @@ from .. import constructs  # noqa: F401  (registers every construct's functions)
 from ..errors import ParseError, ShapeError
 from .calls import ELEMENTWISE_FUNCTIONS, FUNCTIONS
 from .grammar import Parser
-from .symbols import GREEK, Parsed, SymbolTable, dimension, parse_shape, symbol_table
+from .infer import MAX_PASSES, PASS_CHARACTERS, Reparse
+from .symbols import CONVENTIONS, GREEK, Parsed, SymbolTable, dimension, parse_shape, symbol_table
 from .tokens import MAX_DEPTH, MAX_LENGTH, error, tokenize
 
 __all__ = ["parse", "parse_shape", "Parsed", "SymbolTable", "symbol_table", "dimension",
-           "FUNCTIONS", "ELEMENTWISE_FUNCTIONS", "GREEK", "MAX_LENGTH", "MAX_DEPTH"]
+           "FUNCTIONS", "ELEMENTWISE_FUNCTIONS", "GREEK", "CONVENTIONS", "MAX_LENGTH",
+           "MAX_DEPTH"]
 
 
-def parse(text, shapes=None, structures=None, scalars=()):
+def parse(text, shapes=None, structures=None, scalars=(), convention="matcalc"):
     """Parse ``text`` in matcalc's expression language (see the module docstring).
 
     ``shapes``: name -> shape (``"m,k"``, ``"n"``, ``"3,2"``, ``"scalar"``, or a
     tuple); ``structures``: name -> structure (``"spd"``, ``"symmetric"``, ...);
-    ``scalars``: names that are real scalars. Returns a ``Parsed`` with the
+    ``scalars``: names that are real scalars; ``convention``: the shapes of the other
+    names when the expression does not fix them (``CONVENTIONS``: ``"matcalc"``,
+    upper-case matrices and other vectors, or ``"matrixcalculus"``, matrixcalculus.org's
+    a-g scalars, h-z vectors, A-Z matrices). Returns a ``Parsed`` with the
     expression, the symbols used and the dimension symbols. Raises only
     ``ParseError``, ``ShapeError`` or ``NonSquareMatrixError``.
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() needs a string, got {type(text).__name__}")
-    table = SymbolTable(shapes, structures, scalars)
+    table = SymbolTable(shapes, structures, scalars, convention)
     if len(text) > MAX_LENGTH:
         raise ParseError(f"input too long: {len(text)} characters (the limit is {MAX_LENGTH})")
     if not text.strip(" \t\r\n\f\v"):
         raise error("empty input", text, 0)
     try:
         tokens = tokenize(text, inverse_transpose=not table.declares("T"))
-        expr = Parser(text, tokens, table).parse()
+        names = frozenset(t.text for t in tokens if t.kind == "name")
+        table.names = names
+        # each pass reads the whole text: long texts get fewer (bounded time)
+        most = max(2, min(MAX_PASSES, PASS_CHARACTERS // max(len(text), 1)))
+        for passes in range(1, most + 1):
+            try:
+                expr = Parser(text, tokens, table, inferring=passes < most).parse()
+                break
+            except Reparse as fixed:   # a shape the expression fixes: parse again with it
+                inferred = dict(table.inferred)
+                table = SymbolTable(shapes, structures, scalars, convention, inferred)
+                table.infer(fixed.name, fixed.shape, fixed.axes)
+                table.names = names
     except (ParseError, ShapeError):
         raise
     except RecursionError:

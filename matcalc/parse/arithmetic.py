@@ -12,10 +12,37 @@ from ..constructs.hadamard import hadamard_power
 from ..constructs.inverse import inverse_transpose, matrix_power
 from ..constructs.scalars import scalar
 from ..errors import NonSquareMatrixError, ParseError, ShapeError
-from .operands import Hadamard, Operand, Product, Sum, is_matrix
+from .operands import Flexible, Hadamard, Operand, Product, Sum, is_matrix
 from .tokens import MAX_NUMBER_BITS
 
-__all__ = ["Arithmetic"]
+__all__ = ["Arithmetic", "fitted"]
+
+
+def fitted(op, left, right):
+    """(left, right) with a flexible constant (``vector(1)``, ``eye``) sized by the operand
+    it meets: its shape in a sum or an elementwise product, the inner dimension of a
+    matrix product (a square ``eye``, ``matrix(c)``; a column or row ``vector(c)``)."""
+    if isinstance(left, Flexible) == isinstance(right, Flexible):
+        return left, right
+    flexible, other = (left, right) if isinstance(left, Flexible) else (right, left)
+    shape = other.shape
+    if shape is None:
+        return left, right
+    if op in ("*", "@"):
+        inner = shape[0] if flexible is left else shape[1]
+        kind, transposed = flexible.broadcast.kind, flexible.broadcast.transposed
+        if kind != "vector":
+            shape = (inner, inner)
+        elif flexible is left and transposed:
+            shape = (1, inner)
+        elif flexible is right and not transposed:
+            shape = (inner, 1)
+        else:
+            return left, right
+    elif op not in ("+", "-", ".*", "./"):
+        return left, right
+    fit = flexible.fitted(tuple(shape))
+    return (fit, right) if flexible is left else (left, fit)
 
 
 def _negated(expr):
@@ -34,14 +61,25 @@ class Arithmetic:
         source = self.source
         if arity == 1:
             operand = operands.pop()
-            with source.building("a negation", position):
-                expr = _negated(operand.expr)
-            result = Operand(expr, position, operand.end, operand.depth + 1)
+            if isinstance(operand, Flexible):
+                result = operand.changed(value=-operand.broadcast.value)
+                result.start = position
+            else:
+                with source.building("a negation", position):
+                    expr = _negated(operand.expr)
+                result = Operand(expr, position, operand.end, operand.depth + 1)
         else:
             right = operands.pop()
             left = operands.pop()
             with source.building(f"'{op}'", position):
-                if op in ("+", "-"):
+                left, right = fitted(op, left, right)
+                if isinstance(left, Flexible) or isinstance(right, Flexible):
+                    result = self.scale_flexible(op, left, right)
+                else:
+                    result = None
+                if result is not None:
+                    pass
+                elif op in ("+", "-"):
                     result = self.add(left, right, op)
                 elif op in ("*", "@"):
                     result = self.multiply(left, right, strict=op == "@")
@@ -49,15 +87,31 @@ class Arithmetic:
                     result = self.divide(left, right)
                 elif op == ".*":
                     result = self.hadamard(left, right)
+                elif op == "./":
+                    result = self.divide_elementwise(left, right)
                 else:
                     result = self.power(left, right, op, position)
             result.end = right.end
             result.depth = max(result.depth, right.depth + 1)
         operands.append(source.check_depth(result))
 
+    @staticmethod
+    def scale_flexible(op, left, right):
+        """``c*vector(1)``, ``matrix(2)/3``: a flexible constant scaled stays flexible."""
+        if op in ("*", ".*") and isinstance(right, Flexible) and left.shape is None:
+            return right.changed(value=left.expr * right.broadcast.value)
+        if op in ("*", ".*", "/", "./") and isinstance(left, Flexible) and right.shape is None:
+            factor = right.expr if op in ("*", ".*") else Pow(right.expr, -1)
+            return left.changed(value=left.broadcast.value * factor)
+        return None
+
     def postfix(self, op, operand, position):
         """``M'`` (the transpose, pushed in; a scalar is its own) or ``M^-T``."""
         source = self.source
+        if op == "'" and isinstance(operand, Flexible):
+            if operand.broadcast.kind != "vector":   # fitted to its shape later: its own
+                return operand
+            return operand.changed(transposed=not operand.broadcast.transposed)
         expr = operand.expr
         if op == "'":
             if expr.is_Number:
@@ -71,6 +125,7 @@ class Arithmetic:
                 raise ShapeError(f"X^-T is the inverse transpose of a matrix, got the scalar "
                                  f"\"{source.snippet(operand)}\"")
             if expr.shape[0] != expr.shape[1]:
+                source.repair((expr, 0, expr.shape[1]), (expr, 1, expr.shape[0]))
                 raise NonSquareMatrixError(f"cannot invert {source.describe(operand)}: it is "
                                            f"not square")
             with source.building("an inverse transpose", operand.start):
@@ -90,6 +145,7 @@ class Arithmetic:
                                  f"a scalar and a matrix that is not 1x1")
             sum_.scalar_mode = True
         elif left_shape != right_shape:
+            self.repair_shapes(sum_, right)
             raise ShapeError(f"cannot {verb} {describe(sum_)} and {describe(right)}: "
                              f"the shapes differ")
         sum_.append(right.expr if op == "+" else _negated(right.expr))
@@ -114,6 +170,7 @@ class Arithmetic:
         elif not strict and right_shape == (1, 1):
             product.add_scalar(scalar(right.expr))
         else:
+            source.repair((right.expr, 0, product.shape[1]), (product.expr, 1, right_shape[0]))
             raise ShapeError(f"cannot multiply {source.describe(product)} by "
                              f"{source.describe(right)}: the inner dimensions "
                              f"{product.shape[1]} and {right_shape[0]} differ")
@@ -139,11 +196,32 @@ class Arithmetic:
         if left.shape is None or right.shape is None:
             return self.multiply(left, right, strict=False)
         if left.shape != right.shape:
+            self.repair_shapes(left, right)
             raise ShapeError(f"cannot take the Hadamard product of {describe(left)} and "
                              f"{describe(right)}: the shapes differ")
         product = left if isinstance(left, Hadamard) else Hadamard(left)
         product.append(right.expr)
         return product
+
+    def repair_shapes(self, left, right):
+        """Raise ``Reparse`` if a defaulted name can give ``left`` and ``right`` one shape."""
+        attempts = []
+        for axis in (0, 1):
+            if left.shape[axis] != right.shape[axis]:
+                attempts += [(right.expr, axis, left.shape[axis]),
+                             (left.expr, axis, right.shape[axis])]
+        self.source.repair(*attempts)
+
+    def divide_elementwise(self, left, right):
+        """``A ./ B`` = A ∘ B^{∘-1} (equal shapes); with a scalar operand, the division
+        ``A / c`` or ``c B^{∘-1}``."""
+        if right.shape is None:
+            return self.divide(left, right)
+        reciprocal = Operand(hadamard_power(right.expr, Integer(-1)), right.start, right.end,
+                             right.depth + 1)
+        if left.shape is None:
+            return self.multiply(left, reciprocal, strict=False)
+        return self.hadamard(left, reciprocal)
 
     def exponent_of(self, right):
         if right.shape is None:
@@ -168,6 +246,7 @@ class Arithmetic:
         if base.shape == (1, 1) and exponent.is_integer is not True:
             return operand(Pow(scalar(base), exponent))
         if base.shape[0] != base.shape[1]:
+            source.repair((base, 0, base.shape[1]), (base, 1, base.shape[0]))
             raise NonSquareMatrixError(f"cannot raise {source.describe(left)} to a power: "
                                        f"it is not square (use '.^' for an elementwise power)")
         if exponent.is_integer is not True:

@@ -5,13 +5,18 @@ Each construct defines its functions in its own module (``FUNCTIONS.define("tr",
 ``Call``, through which the builder asks for its arguments in the shape it needs (a
 matrix, a square matrix) and gets errors that quote the text.
 """
+from sympy import Lambda
 from sympy.core.symbol import Dummy
+
+from ..constructs.elementwise import ELEMENT, derivative_body
+from ..constructs.functions import applied
 
 from ..errors import NonSquareMatrixError, ShapeError
 from ..registry import FUNCTIONS
 from .operands import Operand, is_matrix
 
-__all__ = ["Call", "FUNCTIONS", "ELEMENTWISE_FUNCTIONS", "arguments_text", "bound_variable"]
+__all__ = ["Call", "FUNCTIONS", "ELEMENTWISE_FUNCTIONS", "arguments_text", "bound_variable",
+           "derivative_of"]
 
 #: name -> SymPy function, the scalar functions (applied elementwise to a matrix)
 ELEMENTWISE_FUNCTIONS = FUNCTIONS.scalar_functions()
@@ -23,6 +28,15 @@ def arguments_text(least, most):
     if most is None:
         return f"at least {least} arguments"
     return f"{least} to {most} arguments"
+
+
+def derivative_of(function):
+    """The builder of ``f'(a)``: f's derivative (matcalc's own scalar rules), applied as f
+    is -- to a scalar, to the scalar of a 1x1, elementwise to a matrix."""
+    body = derivative_body(function(ELEMENT), ELEMENT)
+    if not body.has(ELEMENT):   # a constant derivative (sign' = 0): one for every entry
+        return lambda call: applied(Lambda(ELEMENT, body))(call)
+    return applied(Lambda(ELEMENT, body))
 
 
 def bound_variable(name):
@@ -63,6 +77,7 @@ class Call:
             kind = "a square matrix" if square else "a matrix"
             raise ShapeError(f"{self.name}() needs {kind}, got the scalar \"{self.snippet(i)}\"")
         if square and expr.shape[0] != expr.shape[1]:
+            self.source.repair((expr, 0, expr.shape[1]), (expr, 1, expr.shape[0]))
             raise NonSquareMatrixError(f"{self.name}() needs a square matrix, got "
                                        f"{self.describe(i)}")
         return expr

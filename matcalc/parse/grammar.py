@@ -4,11 +4,15 @@ It never recurses: parentheses and calls push a ``Frame``, operators wait on the
 stack until an operator of lower precedence reduces them (``Arithmetic``), and a closed
 call is built by the function the construct registered (``FUNCTIONS``, ``Call``).
 """
+import difflib
+
 from sympy import Integer, Rational
 
 from .arithmetic import Arithmetic
-from .calls import FUNCTIONS, Call, arguments_text, bound_variable
-from .operands import Hadamard, Operand, Source
+from .calls import FUNCTIONS, Call, arguments_text, bound_variable, derivative_of
+from .infer import repair
+from .operands import Broadcast, Flexible, Hadamard, Operand, Source
+from .spellings import CONSTANTS
 from .tokens import (BINARY, MAX_DECIMAL_EXPONENT, MAX_NUMBER_LENGTH, POSTFIX,
                      UNARY_PRECEDENCE)
 
@@ -24,16 +28,26 @@ class Frame:
         self.operands, self.operators, self.arguments = [], [], []
         self.bound = None                         # (name, scalar) map(u -> ...) binds now
         self.bound_scalar = None                  # the scalar it bound, kept for the build
+        self.derivative = False                   # f'(...): the derivative of f
 
 
 class Parser(Source):
     """Tokens -> one SymPy expression (``parse`` is the entry point)."""
 
-    def __init__(self, text, tokens, table):
+    def __init__(self, text, tokens, table, inferring=True):
         super().__init__(text)
         self.tokens, self.table = tokens, table
         self.index = 0
         self.arithmetic = Arithmetic(self)
+        self.inferring = inferring   # may a misfit fix a defaulted name's shape (infer.py)?
+
+    def repair(self, *attempts):
+        if not self.inferring:
+            return
+        for expr, axis, dimension in attempts:
+            reparse = repair(self.table, expr, axis, dimension)
+            if reparse is not None:
+                raise reparse
 
     # -- token helpers --------------------------------------------------------
     def peek(self):
@@ -66,14 +80,20 @@ class Parser(Source):
             if token.kind == "num":
                 frame.operands.append(Operand(self.number(token), token.pos,
                                               token.pos + len(token.text)))
+            elif token.kind == "name" and self.is_derivative_call():
+                self.advance(), self.advance()
+                if self.open_call(token, frames, derivative=True):
+                    previous = self.tokens[self.index - 1]
+                    continue
             elif token.kind == "name" and self.peek().text == "(":
                 self.advance()
                 if self.open_call(token, frames):
                     previous = self.tokens[self.index - 1]   # '(' or the '->' of map(u ->
                     continue
             elif token.kind == "name":
-                frame.operands.append(Operand(self.variable(token), token.pos,
-                                              token.pos + len(token.text)))
+                value = self.variable(token)
+                frame.operands.append(value if isinstance(value, Flexible) else
+                                      Operand(value, token.pos, token.pos + len(token.text)))
             elif token.text == "(":
                 if self.peek().text == ")":
                     raise self.error("empty parentheses '()'", token.pos)
@@ -139,7 +159,8 @@ class Parser(Source):
             return result
         frame.arguments.append(result)
         self.unbind(frame)
-        return self.build_call(frame.opening, frame.arguments, closing, frame.bound_scalar)
+        return self.build_call(frame.opening, frame.arguments, closing, frame.bound_scalar,
+                               frame.derivative)
 
     def unexpected_after(self, token, operand):
         if token.text == ",":
@@ -172,7 +193,10 @@ class Parser(Source):
 
     def variable(self, token):
         name = token.text
-        if name in FUNCTIONS:
+        if name in CONSTANTS and not self.table.declares(name):
+            return Flexible(CONSTANTS[name], token.pos, token.pos + len(name),
+                            self.table.dimension("n"))
+        if FUNCTIONS.reserves(name):
             hint = (f"write {name}(n) or eye(n)" if name in ("I", "eye")
                     else f"call it as {name}(...)")
             raise self.error(f"{name!r} is a function, used here without a call; {hint}",
@@ -181,21 +205,40 @@ class Parser(Source):
             return self.table.variable(name)
 
     # -- calls -----------------------------------------------------------------
-    def open_call(self, name_token, frames):
-        """After ``name(``: push a call frame (True), or build a call that needs none."""
+    def is_derivative_call(self):
+        """``f'(`` follows: the derivative of the scalar function f."""
+        return (self.peek().text == "'" and self.tokens[self.index + 1].text == "("
+                and self.tokens[self.index - 1].text in FUNCTIONS)
+
+    def unknown_function(self, name, position):
+        """The error for ``name(...)`` with no such function: the closest name, or the list."""
+        close = difflib.get_close_matches(name, [f for f in FUNCTIONS if FUNCTIONS.reserves(f)],
+                                          n=1, cutoff=0.6)
+        if close:
+            return self.error(f"unknown function {name!r}; did you mean "
+                              f"{FUNCTIONS.get(close[0]).name!r}?", position)
+        known = ", ".join(sorted({FUNCTIONS.get(f).name for f in FUNCTIONS}, key=str.lower))
+        return self.error(f"unknown function {name!r}; known functions: {known} "
+                          f"(implicit multiplication is not supported: write "
+                          f"{name}*(...))", position)
+
+    def open_call(self, name_token, frames, derivative=False):
+        """After ``name(`` (``name'(`` with ``derivative``): push a call frame (True), or
+        build a call that needs none."""
         name = name_token.text
         syntax = FUNCTIONS.get(name)
-        if syntax is None:
-            known = ", ".join(sorted(FUNCTIONS, key=str.lower))
-            raise self.error(f"unknown function {name!r}; known functions: {known} "
-                             f"(implicit multiplication is not supported: write "
-                             f"{name}*(...))", name_token.pos)
+        if syntax is None or (syntax.soft and self.table.declares(name)):
+            raise self.unknown_function(name, name_token.pos)
+        if derivative and syntax.function is None:
+            raise self.error(f"{name}'(...) is not defined: ' after a function name is the "
+                             f"derivative of a scalar function (tanh'(X))", name_token.pos)
         if syntax.dimensions or self.peek().text == ")":
             args = self.dimension_arguments(name) if syntax.dimensions else []
             closing = self.advance()
             frames[-1].operands.append(self.build_call(name_token, args, closing))
             return False
         frame = Frame("call", name_token, syntax)
+        frame.derivative = derivative
         if syntax.binds:
             self.bind(frame, name)
         frames.append(frame)
@@ -204,7 +247,7 @@ class Parser(Source):
     def bind(self, frame, name):
         """``map(u -> ...``: the body's ``u`` stands for a fresh scalar until its ','."""
         token, arrow = self.advance(), self.advance()
-        if token.kind != "name" or arrow.text != "->" or token.text in FUNCTIONS:
+        if token.kind != "name" or arrow.text != "->" or FUNCTIONS.reserves(token.text):
             raise self.error(f"{name}() takes a variable, '->' and a scalar body, then the "
                              f"matrix: {name}(u -> 1 - sigmoid(u), W*x)", token.pos)
         frame.bound_scalar = bound_variable(token.text)
@@ -216,15 +259,20 @@ class Parser(Source):
             self.table.unbind(frame.bound[0])
             frame.bound = None
 
-    def build_call(self, name_token, args, closing, bound=None):
+    def build_call(self, name_token, args, closing, bound=None, derivative=False):
         name = name_token.text
         syntax = FUNCTIONS.get(name)
-        if not (syntax.least <= len(args) and (syntax.most is None or len(args) <= syntax.most)):
-            raise self.error(f"{name}() takes {arguments_text(syntax.least, syntax.most)}, "
-                             f"got {len(args)}", name_token.pos)
+        least, most = (1, 1) if derivative else (syntax.least, syntax.most)
+        if not (least <= len(args) and (most is None or len(args) <= most)):
+            raise self.error(f"{name}{chr(39) if derivative else ''}() takes "
+                             f"{arguments_text(least, most)}, got {len(args)}", name_token.pos)
         depth = 1 + max((getattr(a, "depth", 0) for a in args), default=0)
         with self.building(f"{name}(...)", name_token.pos):
-            expr = syntax(Call(name, args, self, name_token.pos, bound))
+            call = Call(name, args, self, name_token.pos, bound)
+            expr = derivative_of(syntax.function)(call) if derivative else syntax(call)
+        if isinstance(expr, Broadcast):
+            return self.check_depth(Flexible(expr, name_token.pos, closing.pos + 1,
+                                             self.table.dimension("n"), depth))
         return self.check_depth(Operand(expr, name_token.pos, closing.pos + 1, depth))
 
     def dimension_arguments(self, name):
@@ -251,7 +299,7 @@ class Parser(Source):
     def dimension_factor(self, name):
         """A dimension name or a positive integer, with an optional power ``^k``."""
         token = self.advance()
-        if token.kind == "name" and token.text not in FUNCTIONS:
+        if token.kind == "name" and not FUNCTIONS.reserves(token.text):
             dim = self.table.dimension(token.text)
         elif self.is_positive_integer(token):
             dim = Integer(int(token.text))

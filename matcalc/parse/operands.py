@@ -3,16 +3,18 @@ products and Hadamard products still open to more terms (so a long chain builds 
 time, as one n-ary node).  ``Source`` is the text every error message quotes."""
 from contextlib import contextmanager
 
-from sympy import Add, MatAdd, Mul
+from sympy import Add, Identity, Integer, MatAdd, Mul, OneMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import matmul
 from ..constructs.hadamard import hadamard
 from ..constructs.scalars import scalar
 from ..errors import ParseError, ShapeError
+from .infer import Reparse
 from .tokens import MAX_DEPTH, error
 
-__all__ = ["Source", "Operand", "Open", "Sum", "Product", "Hadamard", "is_matrix", "shape_text"]
+__all__ = ["Source", "Operand", "Open", "Sum", "Product", "Hadamard", "Broadcast", "Flexible",
+           "is_matrix", "shape_text"]
 
 
 def is_matrix(expr):
@@ -32,6 +34,11 @@ class Source:
     def error(self, message, position):
         return error(message, self.text, position)
 
+    def repair(self, *attempts):
+        """Raise ``infer.Reparse`` when a name whose shape came from the defaults can make
+        one of ``attempts`` -- ``(expr, axis, dimension)``: expr.shape[axis] must be that
+        dimension -- hold (the parser's; a plain source infers nothing)."""
+
     def snippet(self, operand):
         source = " ".join(self.text[operand.start:operand.end].split())
         return source if len(source) <= 60 else source[:57] + "..."
@@ -44,7 +51,7 @@ class Source:
         """Turn an unexpected SymPy failure while building ``what`` into a ParseError."""
         try:
             yield
-        except (ParseError, ShapeError):
+        except (ParseError, ShapeError, Reparse):
             raise
         except RecursionError:
             raise self.error(f"too deeply nested to build {what}", start) from None
@@ -176,3 +183,64 @@ class Hadamard(Open):
     def append(self, factor):
         self.factors.append(factor)
         self._expr = None
+
+
+class Broadcast:
+    """``vector(c)``, ``matrix(c)``, ``eye`` (matrixcalculus.org's): a constant whose size
+    the operand it meets fixes (``exp(x) + vector(1)``: x's shape)."""
+
+    KINDS = ("vector", "matrix", "identity")
+
+    def __init__(self, kind, value=Integer(1), transposed=False):
+        self.kind, self.value, self.transposed = kind, value, transposed
+
+    def fits(self, shape):
+        """Can this constant take ``shape``?"""
+        rows, cols = shape
+        if self.kind == "vector":
+            return (rows == 1) if self.transposed else (cols == 1)
+        return self.kind == "matrix" or rows == cols
+
+    def build(self, shape):
+        if self.kind == "identity":
+            return Identity(shape[0]) if self.value == 1 else matmul(self.value, Identity(shape[0]))
+        ones = OneMatrix(*shape)
+        return ones if self.value == 1 else matmul(self.value, ones)
+
+    def default_shape(self, n):
+        one = Integer(1)
+        if self.kind == "vector":
+            return (one, n) if self.transposed else (n, one)
+        return (n, n)
+
+
+class Flexible(Operand):
+    """An operand standing for a ``Broadcast``: sized by the operand it is combined with,
+    or by the default dimension n when used on its own."""
+
+    def __init__(self, broadcast, start, end, default, depth=0):
+        super().__init__(None, start, end, depth)
+        self.broadcast, self.default = broadcast, default
+
+    @property
+    def shape(self):
+        return self.broadcast.default_shape(self.default)
+
+    @property
+    def expr(self):
+        if self._expr is None:
+            self._expr = self.broadcast.build(self.shape)
+        return self._expr
+
+    def fitted(self, shape):
+        """This constant at ``shape`` (an ordinary operand), or itself when it cannot be."""
+        if not self.broadcast.fits(shape):
+            return self
+        return Operand(self.broadcast.build(shape), self.start, self.end, self.depth)
+
+    def changed(self, **changes):
+        """Another flexible constant: scaled (``value``) or transposed."""
+        b = self.broadcast
+        broadcast = Broadcast(b.kind, changes.get("value", b.value),
+                              changes.get("transposed", b.transposed))
+        return Flexible(broadcast, self.start, self.end, self.default, self.depth + 1)

@@ -4,8 +4,11 @@ A name in ``shapes`` has that shape: ``"m,k"`` (m x k), ``"n"`` (an n x 1 column
 ``"3,2"``, ``"1"`` or ``"scalar"`` (a scalar), or a tuple of ints, strings or SymPy
 dimensions.  Otherwise a name listed in ``scalars`` or a Greek letter name (``GREEK``) is
 a real scalar ``Symbol(name, real=True)``; a dimension of a declared shape is that
-dimension (a positive integer: ``tr(X)/n``); a name whose first letter is upper-case is an
-n x n matrix; any other name an n x 1 column.  Dimension names become
+dimension (a positive integer: ``tr(X)/n``); a shape the expression fixes is inferred
+(``infer.py``: ``A*x`` with A m x k makes x k x 1); then the naming convention decides
+(``CONVENTIONS``): matcalc's own (the default) makes a name whose first letter is upper-case
+an n x n matrix and any other name an n x 1 column; matrixcalculus.org's makes a-g scalars,
+h-z columns and A-Z matrices.  Dimension names become
 ``Symbol(name, integer=True, positive=True)``, so the same name is the same dimension
 everywhere.  A name in ``structures`` becomes a ``StructuredMatrixSymbol``.
 """
@@ -13,16 +16,28 @@ from dataclasses import dataclass, field
 
 from sympy import Integer, MatrixSymbol, Symbol
 
+from ..constructs.differentials import DifferentialSymbol
 from ..constructs.structured import STRUCTURES, StructuredMatrixSymbol
 from ..errors import ParseError
 from ..registry import FUNCTIONS
 from .tokens import IDENTIFIER, MAX_NUMBER_LENGTH
 
 __all__ = ["dimension", "parse_shape", "SymbolTable", "symbol_table", "Parsed", "GREEK",
-           "declarations"]
+           "declarations", "CONVENTIONS"]
 
 GREEK = frozenset("alpha beta gamma delta epsilon lambda lam mu nu rho sigma tau theta "
                   "kappa eta omega phi psi xi zeta".split())
+
+
+#: naming conventions for undeclared names: name -> (its description, the kind of a name
+#: by its first letter: "scalar", "vector" or "matrix")
+CONVENTIONS = {
+    "matcalc": ("upper-case names n x n matrices, other names n x 1 vectors",
+                lambda letter: "matrix" if letter.isupper() else "vector"),
+    "matrixcalculus": ("matrixcalculus.org's: a-g scalars, h-z vectors, A-Z matrices",
+                       lambda letter: ("matrix" if letter.isupper() else
+                                       "scalar" if letter.lower() in "abcdefg" else "vector")),
+}
 
 
 def dimension(name):
@@ -100,7 +115,13 @@ class SymbolTable:
     symbol created (declared shapes, default ``n``, arguments of ``eye`` etc.).
     """
 
-    def __init__(self, shapes=None, structures=None, scalars=()):
+    def __init__(self, shapes=None, structures=None, scalars=(), convention="matcalc",
+                 inferred=None):
+        if convention not in CONVENTIONS:
+            raise ParseError(f"unknown naming convention {convention!r}; choose one of "
+                             f"{', '.join(CONVENTIONS)}")
+        self.convention = convention
+        self.inferred = dict(inferred or {})   # name -> (shape, axes fixed by the expression)
         shapes = dict(shapes or {})
         structures = dict(structures or {})
         if isinstance(scalars, str):
@@ -111,6 +132,7 @@ class SymbolTable:
         self._shapes = {}
         self._structures = {}
         self._bound = {}          # name -> the scalar a map(u -> ...) binds, innermost last
+        self.names = frozenset()  # the names the text uses (dX is X's differential)
         for name in list(shapes) + list(structures) + list(self.scalars):
             self._check_name(name)
         for name, spec in shapes.items():
@@ -137,7 +159,7 @@ class SymbolTable:
     def _check_name(name):
         if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise ParseError(f"{name!r} is not an identifier; names match [A-Za-z_][A-Za-z0-9_]*")
-        if name in FUNCTIONS:
+        if FUNCTIONS.reserves(name):
             raise ParseError(f"{name!r} is a function name and cannot be declared as a variable")
 
     def _note_dims(self, shape):
@@ -156,14 +178,45 @@ class SymbolTable:
             dim = self.dims[name] = dimension(name)
         return dim
 
+    def _kind(self, name):
+        """"scalar", "vector" or "matrix": what an undeclared ``name`` is by the convention."""
+        if name in self.scalars or name in GREEK:
+            return "scalar"
+        first_letter = next((ch for ch in name if ch.isalpha()), "")
+        return CONVENTIONS[self.convention][1](first_letter)
+
     def _shape_of(self, name):
         if name in self._shapes:
             return self._shapes[name]
-        if name in self.scalars or name in GREEK:
+        if name in self.inferred:
+            return self.inferred[name][0]
+        kind = self._kind(name)
+        if kind == "scalar":
             return ()
         n = self.dimension("n")
-        first_letter = next((ch for ch in name if ch.isalpha()), "")
-        return (n, n) if first_letter.isupper() else (n, Integer(1))
+        return (n, n) if kind == "matrix" else (n, Integer(1))
+
+    def fixed(self, dim):
+        """Is ``dim`` a size the declarations give: of their dimensions only, or a number
+        above 1 (not the default n, nor the 1 of a vector)?"""
+        if dim.is_Integer:
+            return dim > 1
+        return all(d.name in self._declared_dims for d in dim.free_symbols)
+
+    def free_axes(self, name):
+        """The axes of ``name``'s shape that the expression may still fix: those its
+        default gave it (a vector's rows, a matrix's rows and columns), not yet inferred."""
+        if name in self._shapes or name in self._structures or name not in self.symbols:
+            return ()
+        kind = self._kind(name)
+        axes = {"vector": (0,), "matrix": (0, 1)}.get(kind, ())
+        fixed = self.inferred.get(name, ((), ()))[1]
+        return tuple(a for a in axes if a not in fixed)
+
+    def infer(self, name, shape, axes):
+        """``name`` has ``shape``, its ``axes`` fixed by the expression (for the next parse)."""
+        fixed = self.inferred.get(name, ((), ()))[1]
+        self.inferred[name] = (tuple(shape), tuple(sorted(set(fixed) | set(axes))))
 
     def variable(self, name):
         """The SymPy object for the variable ``name`` (created on first use)."""
@@ -175,7 +228,11 @@ class SymbolTable:
             return obj
         if name in self._declared_dims and not self.declares(name):
             return self._declared_dims[name]
+        differential = self._differential(name)
+        if differential is not None:
+            return differential
         shape = self._shape_of(name)
+        self._note_dims(shape)
         structure = self._structures.get(name, "general")
         if not shape:
             obj = Symbol(name, real=True)
@@ -185,6 +242,17 @@ class SymbolTable:
             obj = StructuredMatrixSymbol(name, *shape, structure)
         self.symbols[name] = obj
         return obj
+
+    def _differential(self, name):
+        """``dX``, the differential of the matrix variable X (as derivation steps print
+        it), when X is declared or named in the text and ``dX`` is not declared itself."""
+        base = name[1:]
+        if (not name.startswith("d") or not base or self.declares(name)
+                or name in self._structures or name in self.inferred
+                or not (self.declares(base) or base in self.names)):
+            return None
+        X = self.variable(base)
+        return DifferentialSymbol.of(X) if isinstance(X, MatrixSymbol) else None
 
     def bind(self, name, scalar):
         """``name`` stands for ``scalar`` until ``unbind`` (the variable of ``u -> body``)."""
@@ -199,10 +267,14 @@ class SymbolTable:
 def declarations(expr):
     """The ``shapes``, ``structures`` and ``scalars`` under which ``parse`` reads the text
     of ``expr`` back: every matrix symbol's own shape and structure, every other free
-    symbol a scalar (a dimension of a shape stays a dimension)."""
+    symbol a scalar (a dimension of a shape stays a dimension); the differential ``dX``
+    of a variable X is not declared, X is (``dX`` then reads as its differential)."""
     from sympy import Dummy
     shapes, structures = {}, {}
     for M in sorted(expr.atoms(MatrixSymbol), key=str):
+        if isinstance(M, DifferentialSymbol):
+            shapes.setdefault(M.variable_name, tuple(M.shape))
+            continue
         shapes[M.name] = tuple(M.shape)
         if isinstance(M, StructuredMatrixSymbol):
             structures[M.name] = M.structure
@@ -213,9 +285,9 @@ def declarations(expr):
     return {"shapes": shapes, "structures": structures, "scalars": tuple(scalars)}
 
 
-def symbol_table(shapes=None, structures=None, scalars=()):
+def symbol_table(shapes=None, structures=None, scalars=(), convention="matcalc"):
     """A ``SymbolTable`` for these declarations (validated now)."""
-    return SymbolTable(shapes, structures, scalars)
+    return SymbolTable(shapes, structures, scalars, convention)
 
 
 @dataclass

@@ -22,12 +22,12 @@ MAX_NUMBER_BITS = 100_000
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _WHITESPACE = frozenset(" \t\r\n\f\v")
-_OPERATORS = ("**", ".*", ".^", "->", "+", "-", "*", "/", "@", "^", "'", "(", ")", ",")
+_OPERATORS = ("**", ".*", ".^", "./", "->", "+", "-", "*", "/", "@", "^", "'", "(", ")", ",")
 _NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_(")
 
 # binary operator -> (precedence, right-associative)
 BINARY = {"+": (1, False), "-": (1, False),
-          "*": (2, False), "@": (2, False), "/": (2, False), ".*": (2, False),
+          "*": (2, False), "@": (2, False), "/": (2, False), ".*": (2, False), "./": (2, False),
           "**": (4, True), "^": (4, True), ".^": (4, True)}
 UNARY_PRECEDENCE = 3
 POSTFIX = frozenset({"'", INVERSE_TRANSPOSE})
