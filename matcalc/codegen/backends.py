@@ -36,6 +36,14 @@ class _Ops:
     def mm_nt(self, A, Bm):
         return A @ Bm.T
 
+    def congruence(self, M, d):
+        """M^T diag(d) M (d a column): where d >= 0 as Y^T Y with Y = sqrt(d) ∘ M, which
+        BLAS computes as a symmetric rank-k update (half the flops of a general product)."""
+        if bool((d >= 0).all()):
+            Y = self.sqrt(d) * M
+            return Y.T @ Y
+        return M.T @ (d * M)
+
     def trace_of_product(self, L, R):
         """tr(L R) = sum(L ∘ R^T), the product never formed."""
         return self.sum(L * R.T)
@@ -123,9 +131,21 @@ class _Ops:
     def logabsdet(self, A):
         return self.lib.linalg.slogdet(A)[1]
 
+    def copy(self, A):
+        return self.lib.copy(A)
+
+    def read_only(self, A):
+        """A bound constant: made read-only where the library allows it."""
+        return A
+
     def __getattr__(self, name):
         # exp, log, sqrt, sin, tanh, abs, sign, trace, sum, ... straight from the library
-        return getattr(self.lib, name)
+        # (kept as an attribute: generated code looks it up on every call)
+        if name.startswith("__") or name == "lib":
+            raise AttributeError(name)
+        value = getattr(self.lib, name)
+        setattr(self, name, value)
+        return value
 
 
 class _NumPyOps(_Ops):
@@ -156,6 +176,14 @@ class _NumPyOps(_Ops):
     def logdet(self, A):
         s, value = self.lib.linalg.slogdet(A)
         return value if s > 0 else self.lib.nan
+
+    def read_only(self, A):
+        if isinstance(A, self.lib.ndarray):
+            A.setflags(write=False)
+        return A
+
+    def copy(self, A):
+        return A.copy() if isinstance(A, self.lib.ndarray) else A
 
     def sigmoid(self, x):
         # exp(-log(1 + exp(-x))): no overflow for large |x|
@@ -196,6 +224,12 @@ class _JaxOps(_NumPyOps):
         s, value = self.lib.linalg.slogdet(A)
         return self.lib.where(s > 0, value, self.lib.nan)
 
+    def copy(self, A):
+        return A          # jax arrays are immutable
+
+    def read_only(self, A):
+        return A
+
     def sigmoid(self, x):
         return self.jax.nn.sigmoid(x)
 
@@ -205,8 +239,19 @@ class _JaxOps(_NumPyOps):
     def mm_nt(self, A, Bm):
         return self.jax.lax.dot_general(A, Bm, (((1,), (1,)), ((), ())))
 
+    def congruence(self, M, d):
+        """M^T diag(d) M (d a column): where d >= 0 as Y^T Y with Y = sqrt(d) ∘ M, which
+        BLAS computes as a symmetric rank-k update (half the flops of a general product)."""
+        if bool((d >= 0).all()):
+            Y = self.sqrt(d) * M
+            return Y.T @ Y
+        return M.T @ (d * M)
+
     def trace_of_product(self, L, R):
         return self.lib.einsum("ij,ji->", L, R)
+
+    def congruence(self, M, d):
+        return self.mm_tn(M, d * M)       # traced: no branch on the values
 
 
 class _TorchOps(_Ops):
@@ -240,6 +285,9 @@ class _TorchOps(_Ops):
 
     def logdet(self, A):
         return self.lib.logdet(A)
+
+    def copy(self, A):
+        return A.clone() if isinstance(A, self.lib.Tensor) else A
 
     def sigmoid(self, x):
         return self.lib.sigmoid(x)
