@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--no-compile", action="store_true",
                         help="do not compile matcalc's bytecode first")
+    parser.add_argument("--summary", help="write the headline figures as JSON here")
     args = parser.parse_args()
     if not args.no_compile:
         compile_bytecode()
@@ -91,6 +92,10 @@ def main():
     print(f"Target `import matcalc` <= 1.2x `import sympy`: **{'met' if imp <= 1.2 else 'missed'}** "
           f"({imp:.2f}x).  Target cold `matcalc grad` within 0.15 s of `import sympy`: "
           f"**{'met' if cli <= 0.15 else 'missed'}** (+{cli:.3f} s).")
+    if args.summary:
+        import json
+        Path(args.summary).write_text(json.dumps({"import_ratio": imp, "cli_delta": cli,
+                                                  "sympy": base}))
 
 
 if __name__ == "__main__":

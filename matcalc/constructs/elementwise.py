@@ -5,7 +5,10 @@
 Every elementwise function is written over one bound variable, ``ELEMENT``, so that two
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
-from sympy import Derivative, Dummy, Lambda, Mul, Pow, Subs, Symbol, cancel, exp, factor
+from functools import lru_cache
+
+from sympy import (Derivative, Dummy, Function, Lambda, Mul, Pow, Subs, Symbol, cancel, exp,
+                   factor)
 from sympy.core.function import FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
@@ -13,7 +16,7 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 from ..algebra import transpose_of
 from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NEGATE,
-                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
+                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
 from .hadamard import hadamard
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -41,11 +44,24 @@ construct(ElementwiseApplyFunction, "matrix")
                        note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
-    derivative = U._get_function_fdiff()
+    derivative = derivative_of(U.function)
     if derivative.atoms(Derivative, Subs):
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
     return hadamard(ElementwiseApplyFunction(derivative, U.expr), d(U.expr))
+
+
+@rule_memo
+@lru_cache(maxsize=1024)
+def derivative_of(function):
+    """φ' of an elementwise function, once per function: SymPy's ``diff`` asks assumptions of
+    the body and cost ~10 ms per layer of a K-layer network (the same σ' K times).  A
+    derivative that is a function is returned as that function (``exp``), else as a Lambda
+    over ``ELEMENT`` (the form ``canonical_lambda`` gives every elementwise function)."""
+    derivative = function(ELEMENT).diff(ELEMENT)
+    if isinstance(derivative, Function):
+        return type(derivative)
+    return Lambda(ELEMENT, derivative)
 
 
 # == identification ==
