@@ -198,3 +198,21 @@ def test_the_fast_call_path_still_checks_new_shapes():
         assert _rel(g(X=Xv, y=yv, w=wv), 2 * Xv.T @ (Xv @ wv - yv)) < 1e-12
     with pytest.raises(matcalc.ShapeError):
         g(X=Xv, y=rng.standard_normal((rows + 1, 1)), w=wv)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_the_symmetric_product_on_other_backends(backend):
+    """X^T diag(d) X (the logistic Hessian) on torch and jax agrees with NumPy's."""
+    pytest.importorskip(backend, reason=f"{backend} is not installed: its backend untested")
+    if backend == "jax":
+        import jax
+        jax.config.update("jax_enable_x64", True)
+    z = Xd * w
+    f = OneMatrix(1, m) * z.applyfunc(lambda t: log(1 + exp(t))) - y.T * z
+    H = hessian(f, w)
+    point = random_point(f, w, seed=11)
+    values = _values(point)
+    expected = cg.codegen(H, args=(f,))(**values)
+    got = cg.codegen(H, backend=backend, args=(f,))(**values)
+    assert _rel(np.asarray(got), expected) < 1e-12
+    assert _rel(expected, fd_hessian(f, w, point)) < 1e-6

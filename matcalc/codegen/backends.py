@@ -239,14 +239,6 @@ class _JaxOps(_NumPyOps):
     def mm_nt(self, A, Bm):
         return self.jax.lax.dot_general(A, Bm, (((1,), (1,)), ((), ())))
 
-    def congruence(self, M, d):
-        """M^T diag(d) M (d a column): where d >= 0 as Y^T Y with Y = sqrt(d) ∘ M, which
-        BLAS computes as a symmetric rank-k update (half the flops of a general product)."""
-        if bool((d >= 0).all()):
-            Y = self.sqrt(d) * M
-            return Y.T @ Y
-        return M.T @ (d * M)
-
     def trace_of_product(self, L, R):
         return self.lib.einsum("ij,ji->", L, R)
 

@@ -44,7 +44,7 @@ construct(ElementwiseApplyFunction, "matrix")
                        note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
-    derivative = derivative_of(U.function)
+    derivative = derivative_of(U.function(ELEMENT))
     if derivative.atoms(Derivative, Subs):
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
@@ -53,13 +53,15 @@ def d_elementwise(U, d):
 
 @rule_memo
 @lru_cache(maxsize=1024)
-def derivative_of(function):
-    """φ' of an elementwise function, once per function: SymPy's ``diff`` asks assumptions of
-    the body and cost ~10 ms per layer of a K-layer network (the same σ' K times).  A
-    derivative that is a function is returned as that function (``exp``), else as a Lambda
-    over ``ELEMENT`` (the form ``canonical_lambda`` gives every elementwise function)."""
-    derivative = function(ELEMENT).diff(ELEMENT)
-    if isinstance(derivative, Function):
+def derivative_of(body):
+    """φ' of the elementwise function whose body over ``ELEMENT`` is ``body``, once per
+    function: SymPy's ``diff`` asks assumptions of the body and cost ~10 ms per layer of a
+    K-layer network (the same σ' K times; each ``applyfunc`` has its own bound variable, so
+    the body over ``ELEMENT`` is the key).  A derivative that is a function of ``ELEMENT`` is
+    returned as that function (``exp``), else as a Lambda over ``ELEMENT`` (the form
+    ``canonical_lambda`` gives every elementwise function)."""
+    derivative = body.diff(ELEMENT)
+    if isinstance(derivative, Function) and derivative.args == (ELEMENT,):
         return type(derivative)
     return Lambda(ELEMENT, derivative)
 
