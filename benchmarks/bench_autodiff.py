@@ -26,8 +26,9 @@ Competitors, each at its strongest setting that runs here:
 
 Every library runs on --threads BLAS / intra-op threads (default 1: on a shared 2-core
 machine a spinning multi-threaded BLAS measures the load, not the code).  Ratios are
-t_competitor / t_matcalc (> 1: matcalc faster) of the medians.  Prints Markdown; --summary
-writes the targets' verdicts as JSON.
+t_competitor / t_matcalc (> 1: matcalc faster) of the medians; the verdicts also give the
+ratio of the fastest runs (load only ever adds time, so the minimum is the least disturbed
+estimate).  Prints Markdown; --summary writes the verdicts and every time as JSON.
 """
 import argparse
 import json
@@ -291,12 +292,16 @@ def print_tables(rows):
             size = r["size"] if kind == "gradient" else r["N"]
             r_torch, r_jax = _ratio(tt, mine), _ratio(t.get("jax"), mine)
             r_np = median(mine) / median(t["NumPy"])
+            best = {"torch": min(tt) / min(mine) if tt else None,
+                    "jax": min(t["jax"]) / min(mine) if "jax" in t else None,
+                    "numpy": min(mine) / min(t["NumPy"])}
             print(f"| {r['case']} | {size} | {_cell(mine)} | {_cell(t['NumPy'])} | {torch_cell} | "
                   f"{_cell(t.get('jax'))} | {_r(r_torch)} | {_r(r_jax)} | {r_np:.2f} | {diff} |")
             verdicts.append({"kind": kind, "case": r["case"], "size": size,
-                             "torch": r_torch, "jax": r_jax, "numpy": r_np,
+                             "torch": r_torch, "jax": r_jax, "numpy": r_np, "best": best,
                              "torch_target": torch_target, "jax_target": jax_target,
-                             "max_diff": worst[1] if worst else None})
+                             "max_diff": worst[1] if worst else None,
+                             "times": {k: v for k, v in t.items()}})
         print()
     return verdicts
 
@@ -318,21 +323,28 @@ def print_verdicts(verdicts):
         target = vs[0][f"{who}_target"]
         misses = [v for v in vs if v[who] < target]
         low = min(vs, key=lambda v: v[who])
+        best_misses = [v for v in vs if v["best"][who] is not None and v["best"][who] < target]
         lines.append(f"- {label}: **{'met' if not misses else 'missed'}**, met on "
                      f"{len(vs) - len(misses)} of {len(vs)} (lowest {low[who]:.2f}x, "
                      f"{low['case']} at {low['size']})"
                      + ("" if not misses else "; misses: " + ", ".join(
-                         f"{v['case']} at {v['size']} {v[who]:.2f}x" for v in misses)))
+                         f"{v['case']} at {v['size']} {v[who]:.2f}x "
+                         f"(fastest runs: {v['best'][who]:.2f}x)" for v in misses))
+                     + f"; on the fastest run of each: met on {len(vs) - len(best_misses)} of "
+                       f"{len(vs)}")
     vs = verdicts
     misses = [v for v in vs if v["numpy"] > 1.2]
+    best_misses = [v for v in vs if v["best"]["numpy"] > 1.2]
     if vs:
         worst = max(vs, key=lambda v: v["numpy"])
         lines.append(f"- every generated function within 1.2x of the NumPy textbook code: "
                      f"**{'met' if not misses else 'missed'}**, met on {len(vs) - len(misses)} of "
                      f"{len(vs)} (worst {worst['numpy']:.2f}x, {worst['kind']} {worst['case']} "
                      f"at {worst['size']})" + ("" if not misses else "; misses: " + ", ".join(
-                         f"{v['kind']} {v['case']} at {v['size']} {v['numpy']:.2f}x"
-                         for v in misses)))
+                         f"{v['kind']} {v['case']} at {v['size']} {v['numpy']:.2f}x "
+                         f"(fastest runs: {v['best']['numpy']:.2f}x)" for v in misses))
+                     + f"; on the fastest run of each: within on {len(vs) - len(best_misses)} "
+                       f"of {len(vs)}")
     bad = [v for v in vs if v["max_diff"] is not None and v["max_diff"] > MISMATCH]
     lines.append(f"- every competitor's result equal to matcalc's (relative difference <= "
                  f"{MISMATCH:g}): **{'yes' if not bad else 'NO'}**"
