@@ -74,6 +74,26 @@ def _live_statements(lines, outputs):
     return live[::-1]
 
 
+def _with_deletions(lines, keep):
+    """The statements with ``del`` of each temporary after its last use (``keep``: names
+    returned): a temporary held to the end of the function holds its memory -- at
+    n = 3000 every n x n temporary is 72 MB, and fresh pages cost time to map and zero."""
+    last = {}
+    for k, line in enumerate(lines):
+        for used in NAME.findall(line.split(" = ", 1)[1]):
+            last[used] = k
+    dead = {}
+    for name, k in last.items():
+        if name.startswith("_t") and name not in keep:
+            dead.setdefault(k, []).append(name)
+    out = []
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k in dead:
+            out.append("del " + ", ".join(sorted(dead[k])))
+    return out
+
+
 def _hoist(lines, constant_params):
     """(hoisted statements, the rest): a statement whose operands are all constant
     parameters or hoisted values (or literals only) is hoisted."""
@@ -295,6 +315,7 @@ class GeneratedFunction:
             source = (f"def _hoisted({', '.join(self._constant_params)}):\n{body}\n"
                       f"    return ({''.join(name + ', ' for name in passed)})\n\n\n")
             params += passed
+        lines = _with_deletions(lines, set(NAME.findall(ret)) | set(params))
         body = "\n".join("    " + line for line in lines) or "    pass"
         return source + f"def _generated({', '.join(params)}):\n{body}\n    return {ret}\n"
 
