@@ -4,6 +4,7 @@ table of the top README's performance section, with date, machine and versions.
     python benchmarks/run_all.py                   # everything (about an hour on 2 shared cores)
     python benchmarks/run_all.py --only bench_startup bench_verify     # some, README updated
     python benchmarks/run_all.py --no-write        # print, leave the READMEs alone
+    python benchmarks/run_all.py --quick           # fewer rounds and sizes (~30 minutes)
 
 Each script runs in its own process (``sys.executable``), writes its Markdown to
 ``--results`` (default /tmp/matcalc-bench/NAME.md) and its headline figures to NAME.json;
@@ -36,6 +37,17 @@ BENCHMARKS = [
     ("bench_verify", ["--repeats", "3"]),
     ("bench_catalogue_load", []),
 ]
+#: the reduced settings of ``--quick`` (fewer rounds, the largest catalogue sizes left out);
+#: the run's description names them, so a table never passes for a full run
+QUICK = {
+    "bench_startup": ["--rounds", "9"],
+    "bench_grad": ["--repeats", "3"],
+    "bench_tensorgrad": ["--rounds", "3"],
+    "bench_scaling": ["--rounds", "3", "--profile", "--depth"],
+    "bench_autodiff": ["--rounds", "3"],
+    "bench_verify": ["--repeats", "1"],
+    "bench_catalogue_load": ["--sizes", "1000", "10000", "--latin1", "10000"],
+}
 #: scripts that write a --summary JSON
 WITH_SUMMARY = {"bench_startup", "bench_grad", "bench_tensorgrad", "bench_scaling",
                 "bench_autodiff", "bench_verify"}
@@ -47,7 +59,8 @@ def run(name, args, results, log):
     if name in WITH_SUMMARY:
         command += ["--summary", str(summary)]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    log(f"== {name} (load {' '.join(open('/proc/loadavg').read().split()[:3])}): "
+    load = open('/proc/loadavg').read().split()[0]
+    log(f"== {name} (load {load}): "
         f"{' '.join(command[1:])}")
     start = time.perf_counter()
     with open(out, "w") as stdout:
@@ -55,7 +68,8 @@ def run(name, args, results, log):
     log(f"   {name}: {time.perf_counter() - start:.0f} s, exit {done.returncode}")
     if done.returncode != 0:
         raise SystemExit(f"{name} failed (exit {done.returncode}); its output is in {out}")
-    return out.read_text(), (json.loads(summary.read_text()) if summary.exists() else None)
+    return (out.read_text(), (json.loads(summary.read_text()) if summary.exists() else None),
+            load)
 
 
 def replace_block(text, name, content):
@@ -73,12 +87,17 @@ def demote(markdown):
                   flags=re.MULTILINE)
 
 
-def run_description(info, commands):
-    return (f"- Date: {info['date']}; commit {info['commit']}.\n"
+def run_description(info, commands, quick, loads):
+    settings = ("**reduced settings** (`--quick`: fewer rounds than the scripts' defaults and "
+                "the largest catalogue sizes left out)" if quick else "the full settings")
+    per_script = ", ".join(f"{name} {load}" for name, load in loads.items())
+    return (f"- Date: {info['date']}; commit {info['commit']}; {settings}.\n"
             f"- Machine: {info['cpu']}, {info['cores']} cores, {info['memory']} RAM, "
             f"{info['system']}; shared with other jobs (load average at the start: "
             f"{info['load']}), which is why every comparison is interleaved and reported as "
-            f"median (min – max).\n"
+            f"median (min – max). Load average (1 min) when each script started: "
+            f"{per_script}; with 2 cores, a load above 2 means the numbers were measured on "
+            f"a loaded machine.\n"
             f"- Versions: {info['versions']}.\n"
             f"- Command: `python benchmarks/run_all.py` ({commands}).\n")
 
@@ -149,6 +168,8 @@ def main():
     parser.add_argument("--only", nargs="*", help="run only these scripts (names without .py)")
     parser.add_argument("--results", default="/tmp/matcalc-bench")
     parser.add_argument("--no-write", action="store_true", help="leave the READMEs alone")
+    parser.add_argument("--quick", action="store_true",
+                        help="reduced settings (fewer rounds; stated in the tables)")
     args = parser.parse_args()
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)
@@ -157,10 +178,11 @@ def main():
         print(text, file=sys.stderr, flush=True)
 
     info = machine(ROOT)
-    chosen = [(n, a) for n, a in BENCHMARKS if not args.only or n in args.only]
-    outputs, summaries = {}, {}
+    chosen = [(n, QUICK[n] if args.quick else a) for n, a in BENCHMARKS
+              if not args.only or n in args.only]
+    outputs, summaries, loads = {}, {}, {}
     for name, bench_args in chosen:
-        outputs[name], summaries[name] = run(name, bench_args, results, log)
+        outputs[name], summaries[name], loads[name] = run(name, bench_args, results, log)
     # summaries of scripts not run this time: the previous run's, when there is one
     for name, _ in BENCHMARKS:
         old = results / f"{name}.json"
@@ -174,15 +196,19 @@ def main():
     readme = HERE / "README.md"
     text = readme.read_text()
     commands = "; ".join(f"`{n}.py {' '.join(a)}`".replace(" `", "`") for n, a in chosen)
-    text = replace_block(text, "run", run_description(info, commands))
+    text = replace_block(text, "run", run_description(info, commands, args.quick, loads))
     for name, markdown in outputs.items():
         text = replace_block(text, name, demote(markdown))
     readme.write_text(text)
     top = ROOT / "README.md"
     top_text = top.read_text()
+    peak = f", load {max(loads.values(), key=float)} at most" if loads else ""
     top_text = replace_block(top_text, "benchmarks summary",
                              f"Measured {info['date']} on {info['cpu']} ({info['cores']} cores, "
-                             f"shared), {info['versions']}; every figure below comes from "
+                             f"shared{peak}), "
+                             f"{info['versions']}"
+                             f"{', reduced settings (--quick)' if args.quick else ''}; "
+                             f"every figure below comes from "
                              f"`python benchmarks/run_all.py`, whose full tables are in "
                              f"[`benchmarks/README.md`](benchmarks/README.md).\n\n"
                              + summary_table(summaries))
