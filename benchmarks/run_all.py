@@ -141,7 +141,7 @@ def summary_table(s):
             low = min(vs, key=lambda v: v[who])
             met = sum(v[who] >= target for v in vs)
             rows.append((f"{label} (target {target:g}x)",
-                         f"{'met' if met == len(vs) else 'missed'}: {met} of {len(vs)} cases; "
+                         f"{'met' if met == len(vs) else 'missed'} (met on {met} of {len(vs)} cases); "
                          f"{low[who]:.2f}x – {max(v[who] for v in vs):.2f}x (lowest: "
                          f"{low['case']}, {low['size']})", "bench_autodiff.py"))
         worst = max(a, key=lambda v: v["numpy"])

@@ -12,6 +12,8 @@
 ``vec`` stacks columns.  The Hessian is the Jacobian of vec(grad f); a scalar F gives the
 row vec(grad f)^T; a scalar ``Symbol`` X is a 1 x 1 variable.
 """
+import functools
+import sys
 from dataclasses import dataclass, field
 
 from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, S, Symbol, nan, oo, zoo
@@ -40,6 +42,26 @@ GRADIENT_LAYOUTS = ("denominator", "numerator")
 #: layouts of a Jacobian: d vec(F)/d vec(X)^T (numerator) or its transpose (denominator)
 JACOBIAN_LAYOUTS = ("numerator", "denominator")
 GRADIENT_STRUCTURES = (None, "symmetric", "symmetric-elementwise")
+#: the stages (and SymPy's sort keys and canonicalizers under them) recurse along the input,
+#: about 1.5x as deep as SymPy needs to build it: a network of 70 - 97 layers builds at
+#: Python's default limit of 1000 and would fail with a RecursionError (as the CLI does)
+_RECURSION_LIMIT = 20_000
+
+
+def _room_to_recurse(entry):
+    """``entry`` run with the recursion limit raised to ``_RECURSION_LIMIT`` (restored
+    after)."""
+    @functools.wraps(entry)
+    def wrapper(*args, **kwargs):
+        limit = sys.getrecursionlimit()
+        if limit >= _RECURSION_LIMIT:
+            return entry(*args, **kwargs)
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+        try:
+            return entry(*args, **kwargs)
+        finally:
+            sys.setrecursionlimit(limit)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,7 @@ def _gradient(df, X):
     return MatAdd(*terms) if len(terms) > 1 else terms[0]
 
 
+@_room_to_recurse
 def grad(f, X, layout="denominator", structure=None):
     """The gradient of the scalar ``f`` with respect to the matrix ``X``, in closed form.
 
@@ -188,6 +211,7 @@ def grad(f, X, layout="denominator", structure=None):
     return _finish(_gradient(differential(f, X), X), layout, structure)
 
 
+@_room_to_recurse
 def derive(f, X, layout="denominator", structure=None):
     """Like ``grad`` but returns a ``Derivation`` with every step recorded."""
     f = _validate_gradient(f, X, layout, structure)
@@ -245,6 +269,7 @@ def _as_plain_scalar(J):
     return MatrixElement(J, 0, 0)
 
 
+@_room_to_recurse
 def jacobian(F, X, layout="numerator"):
     """d vec(F) / d vec(X)^T (shape rs x pq) in Kronecker form; ``layout="denominator"``
     gives its transpose.
@@ -266,6 +291,7 @@ def jacobian(F, X, layout="numerator"):
     return restore(_require_finite(J, "the derivative"))
 
 
+@_room_to_recurse
 def hessian(f, X):
     """d^2 f / d vec(X) d vec(X)^T (pq x pq) for a scalar f: the Jacobian of vec(grad f).
 
