@@ -1,62 +1,69 @@
-"""Evaluation time: matcalc's generated gradients, Hessians and Hessian-vector products
-against torch.autograd and jax (CPU, float64).
+"""Evaluation time: matcalc's generated gradients, Hessians and Hessian-vector products against
+torch, jitted JAX and a hand-written NumPy implementation of the textbook formulas.
 
-    python benchmarks/bench_autodiff.py                          # gradients n = 100, 1000, 3000;
-                                                                 # Hessians n = 100, 300, 1000
-    python benchmarks/bench_autodiff.py --grad-sizes 100 --hess-sizes 100   # a quick run
+    python benchmarks/bench_autodiff.py                    # gradients n = 100, 1000, 3000;
+                                                           # Hessians N = 100, 300, 1000
+    python benchmarks/bench_autodiff.py --grad-sizes 100 --hess-sizes 100 --rounds 3   # quick
 
-Gradients (variable in brackets; m = n samples, r = 10, batch b = 32, 10 outputs):
-least squares ||X w - y||^2 [w], ridge + λ||w||^2 [w], logistic regression
-1^T log(1 + exp(Xw)) - y^T X w [w], matrix factorisation ||R - U V^T||_F^2 [U],
-3-layer MLP ||W3 tanh(W2 tanh(W1 X)) - Y||_F^2 [W1] (W1, W2 n x n).
+The problems are in ``autodiff_cases.py``.  For every problem and size, all competitors are
+timed interleaved: each round runs one batch of every competitor in a fresh random order
+(a batch repeats a fast call until it lasts 20 ms); --rounds rounds (default 7) give a median
+and a min - max per competitor.  Before timing, every competitor's result is compared with
+matcalc's (max |a - b| / max |b|); a difference above 1e-8 is reported as MISMATCH.
 
-- matcalc: ``lambdify_grad(f, X)`` (NumPy backend) computes the gradient only; the
-  "f + grad" column is ``lambdify_grad(f, X, with_value=True)``, the same work autodiff does;
-- torch: the loss written in torch, ``torch.autograd.grad`` (forward + backward);
-- jax: ``jax.jit(jax.value_and_grad(f))``; "matcalc→jax" is matcalc's generated code on the
-  jax backend under ``jax.jit`` (value and gradient).
+Competitors, each at its strongest setting that runs here:
+- matcalc: ``value_and_grad(f, X)`` (value and gradient, NumPy backend), the dense Hessian
+  ``codegen(hessian(f, X))``, ``hessian_vector_product(f, X)``; all data are arguments
+  (nothing bound as a constant: the same inputs every competitor gets);
+- NumPy: the textbook formula written by hand (``X.T @ (sigmoid(X @ w) - y)``, ...);
+- torch (eager, CPU): ``torch.autograd.grad`` of the loss (value and gradient); Hessian: the
+  faster of ``torch.autograd.functional.hessian`` (default mode: a loop of vector-Jacobian
+  products) and ``torch.func.hessian`` (jacfwd of jacrev, vectorised), both timed, the
+  faster one reported and named; HVP: the faster of double backward and ``torch.func.jvp`` of
+  ``torch.func.grad``;
+- jax: ``jax.jit(jax.value_and_grad(f))``; ``jax.jit(jax.hessian(f))``; HVP
+  ``jax.jit(lambda x, v: jax.jvp(jax.grad(f), (x,), (v,))[1])`` (forward-over-reverse).
 
-Hessians (vector variables: least squares, ridge, logistic regression; log det X with X
-s x s, s = round(sqrt(n)), so every Hessian is about n x n):
-- matcalc: ``codegen(matcalc.hessian(f, X))`` (dense H), ``hessian_vector_product(f, X)`` (H v);
-- torch: ``torch.autograd.functional.hessian(..., vectorize=True)``; H v by double backward;
-- jax: ``jax.jit(jax.hessian(f))``; H v by ``jax.jvp`` of ``jax.grad`` (forward-over-reverse), jitted.
-
-All libraries run on BENCH_THREADS (default 1) BLAS threads.  Each time is the median of repeated calls after a warm-up call (compilation excluded and
-reported separately for matcalc).  A size whose single call takes over --limit seconds
-is skipped and said so.  Ratios are t_autodiff / t_matcalc (> 1: matcalc faster).
-Every result is compared with torch's (max relative error).  Prints Markdown.
+Every library runs on --threads BLAS / intra-op threads (default 1: on a shared 2-core
+machine a spinning multi-threaded BLAS measures the load, not the code).  Ratios are
+t_competitor / t_matcalc (> 1: matcalc faster) of the medians; the verdicts also give the
+ratio of the fastest runs (load only ever adds time, so the minimum is the least disturbed
+estimate).  Prints Markdown; --summary writes the verdicts and every time as JSON.
 """
 import argparse
-import os
-import platform
-import statistics
+import json
 import sys
-import time
 from pathlib import Path
 
-# One BLAS/LAPACK thread for NumPy, torch and XLA alike (BENCH_THREADS=2 for two): on a
-# shared 2-core machine a spinning multi-threaded OpenBLAS is 100x slower under load.
-THREADS = os.environ.get("BENCH_THREADS", "1")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, THREADS)
-if THREADS == "1":
-    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
-                                       "intra_op_parallelism_threads=1")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from bench_common import interleaved, median, pin_threads  # noqa: E402
+
+
+def _threads_from_argv():
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+THREADS = _threads_from_argv()
+pin_threads(THREADS)   # before NumPy, torch and jax are imported
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import sympy  # noqa: E402
-from sympy import Determinant, MatrixSymbol, OneMatrix, Symbol, exp, log, symbols, tanh  # noqa: E402
-
-from matcalc import norm  # noqa: E402
-from matcalc.codegen import codegen, hessian_vector_product, lambdify_grad  # noqa: E402
+from autodiff_cases import GRADIENT_CASES, HESSIAN_CASES  # noqa: E402
+from matcalc.codegen import codegen, hessian_vector_product, value_and_grad  # noqa: E402
+from matcalc.derivatives import hessian  # noqa: E402
 
 try:
     import torch
     torch.set_num_threads(int(THREADS))
+    torch.set_num_interop_threads(1)
 except ImportError:
     torch = None
 try:
@@ -66,144 +73,13 @@ try:
 except ImportError:
     jax = jnp = None
 
-n, m, r, b, o = symbols("n m r b o", integer=True, positive=True)
-LAM = 0.1
-
-
-# --------------------------------------------------------------------------
-# problems: symbolic f, variable, data, and the same loss in torch and jax
-# --------------------------------------------------------------------------
-
-def _least_squares():
-    X, w, y = MatrixSymbol("X", m, n), MatrixSymbol("w", n, 1), MatrixSymbol("y", m, 1)
-    return norm(X * w - y) ** 2, w
-
-
-def _ridge():
-    X, w, y = MatrixSymbol("X", m, n), MatrixSymbol("w", n, 1), MatrixSymbol("y", m, 1)
-    return norm(X * w - y) ** 2 + Symbol("lambda", positive=True) * norm(w) ** 2, w
-
-
-def _logistic():
-    X, w, y = MatrixSymbol("X", m, n), MatrixSymbol("w", n, 1), MatrixSymbol("y", m, 1)
-    z = X * w
-    return OneMatrix(1, m) * z.applyfunc(lambda t: log(1 + exp(t))) - y.T * z, w
-
-
-def _factorisation():
-    R, U, V = MatrixSymbol("R", m, n), MatrixSymbol("U", m, r), MatrixSymbol("V", n, r)
-    return norm(R - U * V.T) ** 2, U
-
-
-def _mlp():
-    X, Y = MatrixSymbol("X", n, b), MatrixSymbol("Y", o, b)
-    W1, W2, W3 = MatrixSymbol("W1", n, n), MatrixSymbol("W2", n, n), MatrixSymbol("W3", o, n)
-    return norm(W3 * (W2 * (W1 * X).applyfunc(tanh)).applyfunc(tanh) - Y) ** 2, W1
-
-
-def _logdet():
-    X = MatrixSymbol("X", n, n)
-    return log(Determinant(X)), X
-
-
-def _data_regression(size, rng, labels=False):
-    X = rng.standard_normal((size, size)) / np.sqrt(size)
-    y = (rng.uniform(size=(size, 1)) < 0.5).astype(float) if labels else rng.standard_normal((size, 1))
-    return {"X": X, "y": y, "w": rng.standard_normal((size, 1)), "lambda": LAM}
-
-
-def _data_factorisation(size, rng):
-    return {"R": rng.standard_normal((size, size)), "U": rng.standard_normal((size, 10)),
-            "V": rng.standard_normal((size, 10))}
-
-
-def _data_mlp(size, rng):
-    return {"X": rng.standard_normal((size, 32)), "Y": rng.standard_normal((10, 32)),
-            "W1": rng.standard_normal((size, size)) / np.sqrt(size),
-            "W2": rng.standard_normal((size, size)) / np.sqrt(size),
-            "W3": rng.standard_normal((10, size)) / np.sqrt(size)}
-
-
-def _data_logdet(size, rng):
-    s = int(round(np.sqrt(size)))
-    return {"X": np.eye(s) + 0.3 * rng.standard_normal((s, s)) / np.sqrt(s)}
-
-
-def _loss(name, lib):
-    """The loss as a function (variable, data) written directly in torch or jax.numpy."""
-    if lib == "torch":
-        xp, logdet = torch, torch.logdet
-    else:
-        xp, logdet = jnp, (lambda A: jnp.linalg.slogdet(A)[1])
-    if name == "least squares":
-        return lambda w, d: xp.sum((d["X"] @ w - d["y"]) ** 2)
-    if name == "ridge":
-        return lambda w, d: xp.sum((d["X"] @ w - d["y"]) ** 2) + d["lambda"] * xp.sum(w * w)
-    if name == "logistic regression":
-        return lambda w, d: xp.sum(xp.log(1 + xp.exp(d["X"] @ w))) - xp.sum(d["y"] * (d["X"] @ w))
-    if name == "matrix factorisation":
-        return lambda U, d: xp.sum((d["R"] - U @ d["V"].T) ** 2)
-    if name == "3-layer MLP":
-        return lambda W1, d: xp.sum((d["W3"] @ xp.tanh(d["W2"] @ xp.tanh(W1 @ d["X"])) - d["Y"]) ** 2)
-    if name == "log det":
-        return lambda X, d: logdet(X)
-    raise KeyError(name)
-
-
-GRADIENT_PROBLEMS = [
-    ("least squares", _least_squares, lambda s, g: _data_regression(s, g)),
-    ("ridge", _ridge, lambda s, g: _data_regression(s, g)),
-    ("logistic regression", _logistic, lambda s, g: _data_regression(s, g, labels=True)),
-    ("matrix factorisation", _factorisation, _data_factorisation),
-    ("3-layer MLP", _mlp, _data_mlp),
-]
-HESSIAN_PROBLEMS = [
-    ("least squares", _least_squares, lambda s, g: _data_regression(s, g)),
-    ("ridge", _ridge, lambda s, g: _data_regression(s, g)),
-    ("logistic regression", _logistic, lambda s, g: _data_regression(s, g, labels=True)),
-    ("log det", _logdet, _data_logdet),
-]
-
-
-# --------------------------------------------------------------------------
-# timing
-# --------------------------------------------------------------------------
-
-def timeit(fn, budget=1.0, max_runs=30):
-    """Median seconds of fn() after one warm-up call; (nan, None) if the warm-up is too slow."""
-    start = time.perf_counter()
-    out = fn()
-    first = time.perf_counter() - start
-    times = []
-    total = 0.0
-    while len(times) < 3 or (total < budget and len(times) < max_runs):
-        start = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - start
-        times.append(dt)
-        total += dt
-        if first > 5:   # a slow function: 3 runs are enough
-            if len(times) >= 3:
-                break
-    return statistics.median(times), out, first
-
-
-def _only(fn, d):
-    """The entries of d that are arguments of the generated function fn."""
-    names = set(fn.arg_names)
-    return {k_: v for k_, v in d.items() if k_ in names}
-
-
-def _block(x):
-    if isinstance(x, tuple):
-        return tuple(_block(a) for a in x)
-    return x.block_until_ready() if hasattr(x, "block_until_ready") else x
+MISMATCH = 1e-8
 
 
 def _np(x):
     if torch is not None and isinstance(x, torch.Tensor):
         return x.detach().numpy()
-    return np.asarray(x)
+    return np.asarray(x, dtype=float)
 
 
 def _rel(a, ref):
@@ -211,174 +87,303 @@ def _rel(a, ref):
     return float(np.max(np.abs(a - ref)) / max(np.max(np.abs(ref)), 1e-300))
 
 
-def _ms(t):
-    return "–" if t is None or np.isnan(t) else f"{t * 1e3:.2f}"
+def _block(out):
+    if isinstance(out, tuple):
+        for x in out:
+            _block(x)
+    elif hasattr(out, "block_until_ready"):
+        out.block_until_ready()
 
 
-def _ratio(t_other, t_mine):
-    if t_other is None or t_mine is None or np.isnan(t_other) or np.isnan(t_mine):
+def _only(fn, d):
+    names = set(fn.arg_names)
+    return {k: v for k, v in d.items() if k in names}
+
+
+def _torch_data(d):
+    return {k: torch.as_tensor(np.asarray(v, dtype=float)) if np.ndim(v) else v
+            for k, v in d.items()}
+
+
+def _jax_data(d):
+    return {k: jnp.asarray(v) for k, v in d.items()}
+
+
+def _torch_hessian_layout(Ht, shape):
+    """torch's H[i, j, k, l] = d2f / dX_ij dX_kl as matcalc's vec-order N x N matrix."""
+    N = int(np.prod(shape))
+    return _np(Ht).reshape(shape + shape).transpose(1, 0, 3, 2).reshape(N, N)
+
+
+# --------------------------------------------------------------------------
+# competitors per kind: {name: (callable, result -> comparable arrays)}
+# --------------------------------------------------------------------------
+
+def gradient_competitors(case, compiled, d):
+    var = case.variable
+    vg = compiled["vg"]
+    out = {"matcalc": (lambda: vg(**_only(vg, d)), lambda r: r),
+           "NumPy": (lambda: case.np_value_and_grad(d), lambda r: r)}
+    if torch is not None:
+        tloss, td = case.loss(torch, torch.logdet), _torch_data(d)
+
+        def torch_vg():
+            x = td[var].detach().requires_grad_(True)
+            value = tloss(x, td)
+            return value, torch.autograd.grad(value, x)[0]
+        out["torch"] = (torch_vg, lambda r: r)
+    if jax is not None:
+        jloss, jd = case.loss(jnp, lambda A: jnp.linalg.slogdet(A)[1]), _jax_data(d)
+        fn = jax.jit(jax.value_and_grad(jloss))
+        out["jax"] = (lambda: fn(jd[var], jd), lambda r: r)
+    return out
+
+
+def hessian_competitors(case, compiled, d):
+    var = case.variable
+    Hfn = compiled["H"]
+    x0 = np.asarray(d[var], dtype=float)
+    out = {"matcalc": (lambda: Hfn(**_only(Hfn, d)), lambda r: r),
+           "NumPy": (lambda: case.np_hessian(d), lambda r: r)}
+    if torch is not None:
+        tloss, td = case.loss(torch, torch.logdet), _torch_data(d)
+        layout = (lambda r: _torch_hessian_layout(r, x0.shape))
+        out["torch default"] = (
+            lambda: torch.autograd.functional.hessian(lambda x: tloss(x, td), td[var]), layout)
+        func_h = torch.func.hessian(lambda x: tloss(x, td))
+        out["torch.func.hessian"] = (lambda: func_h(td[var]), layout)
+    if jax is not None:
+        jloss, jd = case.loss(jnp, lambda A: jnp.linalg.slogdet(A)[1]), _jax_data(d)
+        jh = jax.jit(jax.hessian(jloss))
+        out["jax"] = (lambda: jh(jd[var], jd), lambda r: _torch_hessian_layout(np.asarray(r),
+                                                                               x0.shape))
+    return out
+
+
+def hvp_competitors(case, compiled, d, v):
+    var = case.variable
+    hvp = compiled["hvp"]
+    out = {"matcalc": (lambda: hvp(v, **_only(hvp, d)), lambda r: r),
+           "NumPy": (lambda: case.np_hvp(d, v), lambda r: r)}
+    if torch is not None:
+        tloss, td = case.loss(torch, torch.logdet), _torch_data(d)
+        tv = torch.as_tensor(v)
+
+        def double_backward():
+            x = td[var].detach().requires_grad_(True)
+            g, = torch.autograd.grad(tloss(x, td), x, create_graph=True)
+            return torch.autograd.grad(g, x, grad_outputs=tv)[0]
+        t_grad = torch.func.grad(lambda x: tloss(x, td))
+        out["torch double backward"] = (double_backward, lambda r: r)
+        out["torch.func jvp(grad)"] = (lambda: torch.func.jvp(t_grad, (td[var],), (tv,))[1],
+                                       lambda r: r)
+    if jax is not None:
+        jloss, jd = case.loss(jnp, lambda A: jnp.linalg.slogdet(A)[1]), _jax_data(d)
+        grad_f = jax.grad(jloss)
+        jhv = jax.jit(lambda x, w, dd: jax.jvp(lambda u: grad_f(u, dd), (x,), (w,))[1])
+        jv = jnp.asarray(v)
+        out["jax"] = (lambda: jhv(jd[var], jv, jd), lambda r: r)
+    return out
+
+
+def _compare(competitors, results):
+    """Max relative difference of each competitor's result from matcalc's."""
+    ref = results["matcalc"]
+    diffs = {}
+    for name, (_, view) in competitors.items():
+        if name == "matcalc":
+            continue
+        got = view(results[name])
+        if isinstance(ref, tuple):
+            diffs[name] = max(_rel(g, r) for g, r in zip(got, ref))
+        else:
+            diffs[name] = _rel(got, ref)
+    return diffs
+
+
+def measure(competitors, rounds):
+    fns = {name: fn for name, (fn, _) in competitors.items()}
+    results = {}
+    for name, fn in fns.items():
+        out = fn()
+        _block(out)
+        results[name] = out
+    diffs = _compare(competitors, results)
+    times = interleaved(fns, rounds=rounds, after_call=lambda name, out: _block(out))
+    return times, diffs
+
+
+def best_of(times, names):
+    """The competitor among ``names`` with the smallest median time: (name, times)."""
+    present = [n for n in names if n in times]
+    if not present:
+        return None, None
+    name = min(present, key=lambda n: median(times[n]))
+    return name, times[name]
+
+
+# --------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------
+
+def _cell(ts):
+    if ts is None:
         return "–"
-    return f"{t_other / t_mine:.1f}x"
+    return f"{median(ts) * 1e3:.3g} ({min(ts) * 1e3:.3g}–{max(ts) * 1e3:.3g})"
 
 
-# --------------------------------------------------------------------------
-# gradients
-# --------------------------------------------------------------------------
-
-def bench_gradients(sizes, limit):
-    print("## Gradients: generated code vs autodiff (CPU, float64)\n")
-    print("| problem | n | matcalc grad (ms) | matcalc f+grad (ms) | torch f+grad (ms) | "
-          "jax.value_and_grad jit (ms) | matcalc→jax jit (ms) | torch / matcalc f+grad | "
-          "jax / matcalc f+grad | max rel. error vs torch |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    skipped = []
-    summary = []
-    for name, make, data in GRADIENT_PROBLEMS:
-        f, V = make()
-        t0 = time.perf_counter()
-        g = lambdify_grad(f, V)
-        vg = lambdify_grad(f, V, with_value=True)
-        vg_jax = lambdify_grad(f, V, with_value=True, backend="jax") if jax else None
-        derive = time.perf_counter() - t0
-        slow = False
-        for size in sizes:
-            if slow:
-                skipped.append(f"{name} n={size} (n={prev} took over {limit:.0f} s)")
-                continue
-            rng = np.random.default_rng(size)
-            d = data(size, rng)
-            t_g, G, first = timeit(lambda: g(**_only(g, d)))
-            compile_time = first
-            t_vg, _, _ = timeit(lambda: vg(**_only(vg, d)))
-            t_torch = t_jax = t_mj = None
-            err = []
-            if torch is not None:
-                loss = _loss(name, "torch")
-                td = {k_: torch.as_tensor(np.asarray(v, dtype=float)) if np.ndim(v) else v
-                      for k_, v in d.items()}
-                var0 = td[V.name]
-
-                def torch_grad():
-                    var = var0.detach().requires_grad_(True)
-                    value = loss(var, td)
-                    return value, torch.autograd.grad(value, var)[0]
-                t_torch, (_, Gt), _ = timeit(torch_grad)
-                err.append(_rel(G, Gt))
-            if jax is not None:
-                loss = _loss(name, "jax")
-                jd = {k_: jnp.asarray(v) for k_, v in d.items()}
-                fn = jax.jit(jax.value_and_grad(lambda var, dd: loss(var, dd)))
-                t_jax, (_, Gj), _ = timeit(lambda: _block(fn(jd[V.name], jd)))
-                t_mj, (_, Gmj), _ = timeit(lambda: _block(vg_jax(**_only(vg_jax, jd))))
-                err.append(_rel(Gj, G))
-                err.append(_rel(Gmj, G))
-            print(f"| {name} | {size} | {_ms(t_g)} | {_ms(t_vg)} | {_ms(t_torch)} | {_ms(t_jax)} | "
-                  f"{_ms(t_mj)} | {_ratio(t_torch, t_vg)} | {_ratio(t_jax, t_vg)} | "
-                  f"{max(err) if err else float('nan'):.1e} |", flush=True)
-            summary.append((name, size, t_g, t_vg, t_torch, t_jax))
-            print(f"  {name} n={size}: derive+codegen {derive:.2f} s, first call {compile_time:.3f} s",
-                  file=sys.stderr)
-            prev = size
-            slow = max(x for x in (t_g, t_vg, t_torch or 0, t_jax or 0)) > limit
-    print()
-    if skipped:
-        print("Skipped: " + "; ".join(skipped) + ".\n")
-    return summary
+def _ratio(other, mine):
+    if other is None or mine is None:
+        return None
+    return median(other) / median(mine)
 
 
-# --------------------------------------------------------------------------
-# Hessians and Hessian-vector products
-# --------------------------------------------------------------------------
+def _r(x):
+    return "–" if x is None else f"{x:.2f}x"
 
-def bench_hessians(sizes, limit):
-    from matcalc.derivatives import hessian
-    print("## Hessians and Hessian-vector products: generated code vs autodiff (CPU, float64)\n")
-    print("| problem | N | matcalc H (ms) | torch H (ms) | jax H jit (ms) | torch / matcalc | "
-          "jax / matcalc | matcalc Hv (ms) | torch Hv (ms) | jax Hv jit (ms) | torch / matcalc Hv | "
-          "jax / matcalc Hv | max rel. error vs torch |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    summary = []
-    skipped = []
-    for name, make, data in HESSIAN_PROBLEMS:
-        f, V = make()
-        H = hessian(f, V)
-        Hfn = codegen(H, args=(f, V))
-        hvp = hessian_vector_product(f, V)
-        torch_slow = jax_slow = False
+
+def run_kind(kind, cases, sizes, rounds, compile_fn, competitors_fn, rows, log):
+    for case in cases:
+        compiled = compile_fn(case)
         for size in sizes:
             rng = np.random.default_rng(size)
-            d = data(size, rng)
-            x0 = np.asarray(d[V.name], dtype=float)
-            N = x0.size
-            v = rng.standard_normal(x0.shape)
-            t_h, Hm, _ = timeit(lambda: Hfn(**_only(Hfn, d)))
-            t_hv, Hv, _ = timeit(lambda: hvp(v, **_only(hvp, d)))
-            err = []
-            t_th = t_thv = t_jh = t_jhv = None
-            if torch is not None:
-                loss = _loss(name, "torch")
-                td = {k_: torch.as_tensor(np.asarray(val, dtype=float)) if np.ndim(val) else val
-                      for k_, val in d.items()}
-                tv = torch.as_tensor(v)
-                if not torch_slow:
-                    def torch_hessian():
-                        return torch.autograd.functional.hessian(lambda var: loss(var, td),
-                                                                 td[V.name], vectorize=True)
-                    t_th, Ht, _ = timeit(torch_hessian, budget=0.5)
-                    # torch's H[i, j, k, l] = d2f / dX_ij dX_kl; matcalc's is in vec order
-                    Ht = _np(Ht).reshape(x0.shape + x0.shape).transpose(1, 0, 3, 2).reshape(N, N)
-                    err.append(_rel(Hm, Ht))
-                    torch_slow = t_th > limit
-                else:
-                    skipped.append(f"torch Hessian of {name} at N={N}")
+            d = case.data(size, rng, for_hessian=(kind != "gradient"))
+            x0 = np.asarray(d[case.variable], dtype=float)
+            if kind == "hvp":
+                competitors = competitors_fn(case, compiled, d, rng.standard_normal(x0.shape))
+            else:
+                competitors = competitors_fn(case, compiled, d)
+            times, diffs = measure(competitors, rounds)
+            rows.append({"kind": kind, "case": case.name, "size": size, "N": int(x0.size),
+                         "times": times, "diffs": diffs})
+            log(f"  {kind} {case.name} n={size}: " + ", ".join(
+                f"{k} {median(t) * 1e3:.3g} ms" for k, t in times.items()))
 
-                def torch_hvp():
-                    var = td[V.name].detach().requires_grad_(True)
-                    grad, = torch.autograd.grad(loss(var, td), var, create_graph=True)
-                    return torch.autograd.grad(grad, var, grad_outputs=tv)[0]
-                t_thv, Hvt, _ = timeit(torch_hvp)
-                err.append(_rel(Hv, Hvt))
-            if jax is not None:
-                loss = _loss(name, "jax")
-                jd = {k_: jnp.asarray(val) for k_, val in d.items()}
-                if not jax_slow:
-                    jh = jax.jit(jax.hessian(lambda var, dd: loss(var, dd)))
-                    t_jh, _, _ = timeit(lambda: _block(jh(jd[V.name], jd)), budget=0.5)
-                    jax_slow = t_jh > limit
-                else:
-                    skipped.append(f"jax Hessian of {name} at N={N}")
-                grad_fn = jax.grad(lambda var, dd: loss(var, dd))
-                jhv = jax.jit(lambda var, vec, dd: jax.jvp(lambda u: grad_fn(u, dd), (var,), (vec,))[1])
-                t_jhv, Hvj, _ = timeit(lambda: _block(jhv(jd[V.name], jnp.asarray(v), jd)))
-                err.append(_rel(Hvj, Hv))
-            print(f"| {name} | {N} | {_ms(t_h)} | {_ms(t_th)} | {_ms(t_jh)} | {_ratio(t_th, t_h)} | "
-                  f"{_ratio(t_jh, t_h)} | {_ms(t_hv)} | {_ms(t_thv)} | {_ms(t_jhv)} | "
-                  f"{_ratio(t_thv, t_hv)} | {_ratio(t_jhv, t_hv)} | "
-                  f"{max(err) if err else float('nan'):.1e} |", flush=True)
-            summary.append((name, N, t_h, t_th, t_jh, t_hv, t_thv, t_jhv))
-    print()
-    if skipped:
-        print("Skipped (previous size over the limit): " + "; ".join(skipped) + ".\n")
-    return summary
+
+TORCH_H = ("torch default", "torch.func.hessian")
+TORCH_HV = ("torch double backward", "torch.func jvp(grad)")
+
+
+def print_tables(rows):
+    verdicts = []
+    sections = [
+        ("gradient", "Gradients (value and gradient)", "n", ("torch",), 1.0, 1.0),
+        ("hessian", "Dense Hessians", "N", TORCH_H, 10.0, 3.0),
+        ("hvp", "Hessian-vector products", "N", TORCH_HV, None, 1.0),
+    ]
+    for kind, title, size_label, torch_names, torch_target, jax_target in sections:
+        kind_rows = [r for r in rows if r["kind"] == kind]
+        if not kind_rows:
+            continue
+        print(f"### {title}: times in ms, median (min–max)\n")
+        print(f"| problem | {size_label} | matcalc | NumPy textbook | torch (best mode) | "
+              "jax jit | torch / matcalc | jax / matcalc | matcalc / NumPy | "
+              "max rel. difference from matcalc |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for r in kind_rows:
+            t = r["times"]
+            tname, tt = best_of(t, torch_names)
+            mine = t["matcalc"]
+            torch_cell = "–" if tt is None else (
+                f"{_cell(tt)} {tname}" if len(torch_names) > 1 else _cell(tt))
+            worst = max(r["diffs"].items(), key=lambda kv: kv[1]) if r["diffs"] else None
+            diff = "–" if worst is None else (
+                f"{worst[1]:.1e} ({worst[0]})" + (" **MISMATCH**" if worst[1] > MISMATCH else ""))
+            size = r["size"] if kind == "gradient" else r["N"]
+            r_torch, r_jax = _ratio(tt, mine), _ratio(t.get("jax"), mine)
+            r_np = median(mine) / median(t["NumPy"])
+            best = {"torch": min(tt) / min(mine) if tt else None,
+                    "jax": min(t["jax"]) / min(mine) if "jax" in t else None,
+                    "numpy": min(mine) / min(t["NumPy"])}
+            print(f"| {r['case']} | {size} | {_cell(mine)} | {_cell(t['NumPy'])} | {torch_cell} | "
+                  f"{_cell(t.get('jax'))} | {_r(r_torch)} | {_r(r_jax)} | {r_np:.2f} | {diff} |")
+            verdicts.append({"kind": kind, "case": r["case"], "size": size,
+                             "torch": r_torch, "jax": r_jax, "numpy": r_np, "best": best,
+                             "torch_target": torch_target, "jax_target": jax_target,
+                             "max_diff": worst[1] if worst else None,
+                             "times": {k: v for k, v in t.items()}})
+        print()
+    return verdicts
+
+
+def print_verdicts(verdicts):
+    print("### Targets\n")
+    lines = []
+    checks = [
+        ("gradient", "torch", "gradients >= 1.0x torch.autograd"),
+        ("gradient", "jax", "gradients >= 1.0x jitted jax.value_and_grad"),
+        ("hessian", "torch", "Hessians >= 10x torch (faster of default and torch.func.hessian)"),
+        ("hessian", "jax", "Hessians >= 3x jitted jax.hessian"),
+        ("hvp", "jax", "HVPs >= 1.0x jitted jax jvp(grad)"),
+    ]
+    for kind, who, label in checks:
+        vs = [v for v in verdicts if v["kind"] == kind and v[who] is not None]
+        if not vs:
+            continue
+        target = vs[0][f"{who}_target"]
+        misses = [v for v in vs if v[who] < target]
+        low = min(vs, key=lambda v: v[who])
+        best_misses = [v for v in vs if v["best"][who] is not None and v["best"][who] < target]
+        lines.append(f"- {label}: **{'met' if not misses else 'missed'}**, met on "
+                     f"{len(vs) - len(misses)} of {len(vs)} (lowest {low[who]:.2f}x, "
+                     f"{low['case']} at {low['size']})"
+                     + ("" if not misses else "; misses: " + ", ".join(
+                         f"{v['case']} at {v['size']} {v[who]:.2f}x "
+                         f"(fastest runs: {v['best'][who]:.2f}x)" for v in misses))
+                     + f"; on the fastest run of each: met on {len(vs) - len(best_misses)} of "
+                       f"{len(vs)}")
+    vs = verdicts
+    misses = [v for v in vs if v["numpy"] > 1.2]
+    best_misses = [v for v in vs if v["best"]["numpy"] > 1.2]
+    if vs:
+        worst = max(vs, key=lambda v: v["numpy"])
+        lines.append(f"- every generated function within 1.2x of the NumPy textbook code: "
+                     f"**{'met' if not misses else 'missed'}**, met on {len(vs) - len(misses)} of "
+                     f"{len(vs)} (worst {worst['numpy']:.2f}x, {worst['kind']} {worst['case']} "
+                     f"at {worst['size']})" + ("" if not misses else "; misses: " + ", ".join(
+                         f"{v['kind']} {v['case']} at {v['size']} {v['numpy']:.2f}x "
+                         f"(fastest runs: {v['best']['numpy']:.2f}x)" for v in misses))
+                     + f"; on the fastest run of each: within on {len(vs) - len(best_misses)} "
+                       f"of {len(vs)}")
+    bad = [v for v in vs if v["max_diff"] is not None and v["max_diff"] > MISMATCH]
+    lines.append(f"- every competitor's result equal to matcalc's (relative difference <= "
+                 f"{MISMATCH:g}): **{'yes' if not bad else 'NO'}**"
+                 + ("" if not bad else ": " + ", ".join(f"{v['kind']} {v['case']} at {v['size']}"
+                                                        for v in bad)))
+    print("\n".join(lines) + "\n")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grad-sizes", type=int, nargs="*", default=[100, 1000, 3000])
     parser.add_argument("--hess-sizes", type=int, nargs="*", default=[100, 300, 1000])
-    parser.add_argument("--limit", type=float, default=60.0,
-                        help="seconds: a slower call skips the larger sizes")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--threads", default="1", help="BLAS / intra-op threads (default 1)")
+    parser.add_argument("--cases", nargs="*", help="only problems whose name contains one of these")
+    parser.add_argument("--summary", help="write the targets' verdicts as JSON here")
     args = parser.parse_args()
-    versions = [f"Python {platform.python_version()}", f"SymPy {sympy.__version__}",
-                f"NumPy {np.__version__}"]
-    versions.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch
-                    else "torch not installed")
-    versions.append(f"jax {jax.__version__}" if jax else "jax not installed")
-    print(", ".join(versions) + "\n")
-    if args.grad_sizes:
-        bench_gradients(args.grad_sizes, args.limit)
-    if args.hess_sizes:
-        bench_hessians(args.hess_sizes, args.limit)
+
+    def chosen(cases):
+        return [c for c in cases if not args.cases or any(s in c.name for s in args.cases)]
+
+    def log(text):
+        print(text, file=sys.stderr, flush=True)
+
+    rows = []
+    print(f"Threads: {THREADS} (OpenBLAS, torch intra-op, XLA); {args.rounds} interleaved rounds "
+          f"per measurement; torch {torch.__version__ if torch else 'not installed'}, "
+          f"jax {jax.__version__ if jax else 'not installed'}, NumPy {np.__version__}.\n")
+    run_kind("gradient", chosen(GRADIENT_CASES), args.grad_sizes, args.rounds,
+             lambda c: {"vg": value_and_grad(*c.symbolic())}, gradient_competitors, rows, log)
+    run_kind("hessian", chosen(HESSIAN_CASES), args.hess_sizes, args.rounds,
+             lambda c: {"H": codegen(hessian(*c.symbolic()), args=c.symbolic())},
+             hessian_competitors, rows, log)
+    run_kind("hvp", chosen(HESSIAN_CASES), args.hess_sizes, args.rounds,
+             lambda c: {"hvp": hessian_vector_product(*c.symbolic())}, hvp_competitors, rows, log)
+    verdicts = print_tables(rows)
+    print_verdicts(verdicts)
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(verdicts, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Derivation time and correctness: ``matcalc.grad`` vs ``sympy.diff`` on the same problems.
 
-    python benchmarks/bench_grad.py                  # all problems, 5 timed runs each
+    python benchmarks/bench_grad.py                  # all problems, 5 interleaved rounds
     python benchmarks/bench_grad.py --repeats 3 --timeout 60
 
 The problems are the Matrix Cookbook 2.1-2.7 identities of tests/test_gradient.py
 (determinants, inverses, linear/quadratic/higher-order forms, traces), norms, every
 construct, and ML staples, all with symbolic sizes.  Each derivation is timed from a
-cold SymPy cache (``clear_cache()`` before every run; the median of ``--repeats`` runs
-is reported).  Both results are judged by the oracle, ``matcalc.check(f, X, G)``
+cold SymPy cache (``clear_cache()`` before every run); matcalc and sympy.diff are timed in
+the same run, interleaved: each of ``--repeats`` rounds runs every problem's two derivations
+in a random order; the medians are reported.  Both results are judged by the oracle, ``matcalc.check(f, X, G)``
 (finite differences at 3 random points, rtol 1e-6).  SymPy's result gets ``.doit()``
 first when it is not already a plain matrix expression, and SymPy is given the
 function in its own constructs (``sympy_native``: norms as sqrt(tr(E^T E)), ``M[0, 0]``
@@ -138,26 +139,46 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def timed(fn, repeats, timeout):
-    """(median seconds, result or exception); a run over ``timeout`` seconds stops the series."""
-    times, result = [], None
+def timed_once(fn, timeout):
+    """(seconds, result or exception) of one run from a cold SymPy cache."""
+    clear_cache()
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(timeout)
+    start = time.perf_counter()
+    try:
+        result = fn()
+    except _Timeout:
+        return math.nan, TimeoutError(f"over {timeout} s")
+    except Exception as exc:  # sympy raises all kinds; it counts as not solved
+        result = exc
+    finally:
+        signal.alarm(0)
+    return time.perf_counter() - start, result
+
+
+def interleaved_runs(problems, repeats, timeout):
+    """{(name, tool): [seconds]} and {(name, tool): first result}: every round runs each
+    problem's matcalc and sympy.diff derivations in a random order (A B / B A), rounds
+    over all problems, so that load hits both alike; a tool that raised or timed out on a
+    problem is not run on it again."""
+    import random
+    rng = random.Random(0)
+    times, results = {}, {}
     for _ in range(repeats):
-        clear_cache()
-        signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(timeout)
-        start = time.perf_counter()
-        try:
-            result = fn()
-        except _Timeout:
-            return math.nan, TimeoutError(f"over {timeout} s")
-        except Exception as exc:  # sympy raises all kinds; it counts as not solved
-            result = exc
-        finally:
-            signal.alarm(0)
-        times.append(time.perf_counter() - start)
-        if isinstance(result, Exception):
-            break
-    return statistics.median(times), result
+        for name, f, X in problems:
+            f_sp, X_sp = sympy_native(f), sympy_native(X)
+            runs = [("matcalc", lambda: matcalc.grad(f, X)),
+                    ("sympy", lambda: sympy.diff(f_sp, X_sp))]
+            rng.shuffle(runs)
+            for tool, fn in runs:
+                key = (name, tool)
+                if isinstance(results.get(key), Exception):
+                    continue
+                t, out = timed_once(fn, timeout)
+                times.setdefault(key, []).append(t)
+                if key not in results or isinstance(out, Exception):
+                    results[key] = out
+    return times, results
 
 
 def judge(f, X, G):
@@ -190,14 +211,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--timeout", type=int, default=60, help="seconds per derivation")
+    parser.add_argument("--summary", help="write the headline figures as JSON here")
     args = parser.parse_args()
     problems = cookbook_problems() + other_problems()
+    times, results = interleaved_runs(problems, args.repeats, args.timeout)
     rows, speedups, solved = [], [], {"matcalc": 0, "sympy": 0}
     total = {"matcalc": 0.0, "sympy": 0.0}
     for name, f, X in problems:
-        t_mc, G_mc = timed(lambda: matcalc.grad(f, X), args.repeats, args.timeout)
-        f_sp, X_sp = sympy_native(f), sympy_native(X)
-        t_sp, G_sp = timed(lambda: sympy.diff(f_sp, X_sp), args.repeats, args.timeout)
+        t_mc = statistics.median(times[name, "matcalc"])
+        t_sp = statistics.median(times[name, "sympy"])
+        G_mc, G_sp = results[name, "matcalc"], results[name, "sympy"]
         ok_mc, why_mc = judge(f, X, G_mc)
         ok_sp, why_sp = judge(f, X, G_sp)
         solved["matcalc"] += ok_mc
@@ -212,8 +235,9 @@ def main():
               file=sys.stderr)
 
     print(f"## matcalc.grad vs sympy.diff ({len(problems)} problems, symbolic sizes)\n")
-    print(f"Python {platform.python_version()}, SymPy {sympy.__version__}, "
-          f"median of {args.repeats} cold-cache runs each.\n")
+    print(f"Python {platform.python_version()}, SymPy {sympy.__version__}; each derivation "
+          f"from a cold SymPy cache, {args.repeats} interleaved rounds (matcalc and sympy.diff "
+          f"alternating in random order, both timed fresh in this run); medians.\n")
     print("| problem | matcalc (ms) | sympy.diff (ms) | speed-up | matcalc | sympy.diff |")
     print("| --- | ---: | ---: | ---: | --- | --- |")
     for name, t_mc, t_sp, ratio, why_mc, why_sp in rows:
@@ -234,6 +258,14 @@ def main():
               f"matcalc slower on {slower}.\n")
     print(f"Total derivation time (medians summed): matcalc {total['matcalc']:.2f} s, "
           f"sympy.diff {total['sympy']:.2f} s.")
+    if args.summary:
+        import json
+        values = sorted(r for r, _ in speedups)
+        Path(args.summary).write_text(json.dumps({
+            "problems": len(problems), "solved": solved, "both": len(values),
+            "median": statistics.median(values) if values else None,
+            "worst": min(speedups) if speedups else None,
+            "slower": sum(r < 1 for r in values)}, indent=1))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--catalogue", default=str(ROOT / "identities"))
+    parser.add_argument("--summary", help="write the headline figures as JSON here")
     args = parser.parse_args()
     times, inner, counts, last = [], [], Counter(), None
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +79,9 @@ def main():
     tail = [line for line in last.stdout.strip().splitlines() if line.strip()][-3:]
     if tail:
         print("\nLast lines of the report:\n\n```\n" + "\n".join(tail) + "\n```")
+    if args.summary:
+        Path(args.summary).write_text(json.dumps({"median": median, "identities": total,
+                                                  "outcomes": dict(counts)}))
 
 
 if __name__ == "__main__":

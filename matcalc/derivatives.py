@@ -12,6 +12,8 @@
 ``vec`` stacks columns.  The Hessian is the Jacobian of vec(grad f); a scalar F gives the
 row vec(grad f)^T; a scalar ``Symbol`` X is a 1 x 1 variable.
 """
+import functools
+import sys
 from dataclasses import dataclass, field
 
 from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, S, Symbol, nan, oo, zoo
@@ -43,6 +45,26 @@ JACOBIAN_LAYOUTS = ("numerator", "denominator")
 GRADIENT_STRUCTURES = (None, "general", "symmetric", "symmetric-elementwise", "diagonal",
                        "orthogonal")
 
+#: the stages (and SymPy's sort keys and canonicalizers under them) recurse along the input,
+#: about 1.5x as deep as SymPy needs to build it: a network of 70 - 97 layers builds at
+#: Python's default limit of 1000 and would fail with a RecursionError (as the CLI does)
+_RECURSION_LIMIT = 20_000
+
+
+def _room_to_recurse(entry):
+    """``entry`` run with the recursion limit raised to ``_RECURSION_LIMIT`` (restored
+    after)."""
+    @functools.wraps(entry)
+    def wrapper(*args, **kwargs):
+        limit = sys.getrecursionlimit()
+        if limit >= _RECURSION_LIMIT:
+            return entry(*args, **kwargs)
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+        try:
+            return entry(*args, **kwargs)
+        finally:
+            sys.setrecursionlimit(limit)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -90,11 +112,30 @@ _NON_FINITE = {nan: "nan (an undefined number)",
                oo: "oo (infinity)", -oo: "-oo (infinity)"}
 
 
+def _contains(expr, values=(), types=()):
+    """The first node of ``expr`` equal to one of ``values`` or an instance of ``types``, or
+    None.  Each distinct node is visited once: a result is a DAG whose tree can be quadratic
+    in its size (``Basic.has`` walks the tree: 11 walks were 40% of a K = 64 network's
+    gradient)."""
+    seen = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node in values or isinstance(node, types):
+            return node
+        stack.extend(node.args)
+    return None
+
+
 def _require_finite(expr, what):
     """Refuse ``expr`` when it holds nan, zoo or an infinity: it has no finite value."""
-    for value, name in _NON_FINITE.items():
-        if expr.has(value):
-            raise NonFiniteError(f"{what} is not finite: it contains {name}: {describe(expr)}")
+    found = _contains(expr, values=tuple(_NON_FINITE))
+    if found is not None:
+        raise NonFiniteError(f"{what} is not finite: it contains {_NON_FINITE[found]}: "
+                             f"{describe(expr)}")
     return expr
 
 
@@ -105,7 +146,7 @@ def _function(f):
         raise TypeError("the function must be a SymPy expression, not text; parse text with "
                         "matcalc.parse.parse(text), which never evaluates it")
     f = _sympify(f)
-    if f.has(Derivative):
+    if _contains(f, types=Derivative) is not None:
         raise ValueError(f"the function contains an unevaluated Derivative: {f}")
     _require_finite(f, "the function")
     check_shapes(f)
@@ -156,7 +197,7 @@ def _finish(G, layout, structure, X):
         G = simplify_result(_apply_structure(G, structure, X))
     if layout == "numerator":
         G = simplify_result(transpose_of(G))
-    if G.has(Derivative):
+    if _contains(G, types=Derivative) is not None:
         raise AssertionError(f"internal error: unevaluated Derivative in a result: {G}")
     return _require_finite(G, "the derivative")
 
@@ -168,6 +209,7 @@ def _gradient(df, X):
     return MatAdd(*terms) if len(terms) > 1 else terms[0]
 
 
+@_room_to_recurse
 def grad(f, X, layout="denominator", structure=None, named=False):
     """The gradient of the scalar ``f`` with respect to the matrix ``X``, in closed form.
 
@@ -183,6 +225,7 @@ def grad(f, X, layout="denominator", structure=None, named=False):
     return result
 
 
+@_room_to_recurse
 def derive(f, X, layout="denominator", structure=None):
     """Like ``grad`` but returns a ``Derivation`` with every step recorded."""
     f = _validate_gradient(f, X, layout, structure)
@@ -241,6 +284,7 @@ def _as_plain_scalar(J):
     return MatrixElement(J, 0, 0)
 
 
+@_room_to_recurse
 def jacobian(F, X, layout="numerator"):
     """d vec(F) / d vec(X)^T (shape rs x pq) in Kronecker form; ``layout="denominator"``
     gives its transpose.
@@ -262,6 +306,7 @@ def jacobian(F, X, layout="numerator"):
     return restore(_require_finite(J, "the derivative"))
 
 
+@_room_to_recurse
 def hessian(f, X):
     """d^2 f / d vec(X) d vec(X)^T (pq x pq) for a scalar f: the Jacobian of vec(grad f).
 

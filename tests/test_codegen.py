@@ -15,7 +15,7 @@ from matcalc import codegen as cg
 from matcalc import norm
 from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.derivatives import hessian
-from matcalc.numeric import evaluate, fd_gradient, random_point
+from matcalc.numeric import evaluate, fd_gradient, fd_hessian, random_point
 
 n, m, k, h = symbols("n m k h", integer=True, positive=True)
 lam = Symbol("lambda", positive=True)
@@ -87,8 +87,10 @@ def test_value_and_gradient_share_one_function(name, f, X):
 
 def test_inverse_becomes_solve():
     g = cg.lambdify_grad(Trace(A * Inverse(Xsq) * Bm), Xsq)
-    source = g.source(n=4)
+    source = g.source(n=400)
     assert "B.solve(" in source and "B.inv(" not in source, source
+    # at n = 4 one inverse (used twice) costs less than two LAPACK calls
+    assert "B.inv(" in g.source(n=4) and "B.solve(" not in g.source(n=4)
     # log det: the inverse itself is the value, formed once
     assert "B.inv(" in cg.lambdify_grad(log(Determinant(Xsq)), Xsq).source(n=4)
 
@@ -230,10 +232,21 @@ def test_matvec_applies_kronecker_and_commutation_without_forming_them():
     assert _rel(mv(v[:, 0], X=point.values[Xsq]), Hval @ v[:, 0]) < 1e-10
 
 
-def test_logistic_hessian_applies_the_diagonal_elementwise():
+def test_logistic_hessian_is_a_symmetric_product_without_the_diagonal_matrix():
     H = hessian(_logistic(), w)
-    source = cg.codegen(H, args=(_logistic(),)).source(n=4, m=6)
-    assert "B.diag(" not in source and "B.column(" in source, source
+    fn = cg.codegen(H, args=(_logistic(),))
+    source = fn.source(n=4, m=6)
+    # X^T diag(d) X: d applied elementwise, as a symmetric product (syrk where d >= 0)
+    assert "B.diag(" not in source and "B.congruence(" in source, source
+    point = random_point(_logistic(), w, seed=3)
+    got = fn(**{k: v for k, v in _values(point).items() if k in fn.arg_names})
+    assert _rel(got, fd_hessian(_logistic(), w, point)) < 1e-6
+    # a weight of either sign takes the general product
+    ops = cg.backend_ops("numpy")
+    rng = np.random.default_rng(0)
+    M, d = rng.standard_normal((6, 4)), rng.standard_normal((6, 1))
+    assert np.allclose(ops.congruence(M, d), M.T @ np.diag(d.ravel()) @ M)
+    assert np.allclose(ops.congruence(M, d * d), M.T @ np.diag((d * d).ravel()) @ M)
 
 
 # -- other backends -----------------------------------------------------------------------------

@@ -1,18 +1,24 @@
 r"""Code generation: NumPy, JAX and PyTorch functions from matcalc results.
 
     g = lambdify_grad(f, X)                g(X=..., W=..., Y=...)  -> grad f       (ndarray)
+    vg = value_and_grad(f, X)              vg(X=..., ...)          -> (f, grad f), one pass
     fn = codegen(expr, backend="numpy")    fn(**arrays)            -> value of expr
     fn = codegen([f, G])                   fn(**arrays)            -> (f, G), one shared CSE
     mv = codegen(J, matvec=True)           mv(v, **arrays)         -> J v without forming J
     hvp = hessian_vector_product(f, X)     hvp(V, **arrays)        -> H vec(V), shaped like V
+    g = lambdify_grad(f, x, constants={A: A0})   A bound once: g(x=...); A + A^T formed once
 
 What the generated code does that a direct printing of the expression does not:
 
 - common subexpressions computed once: every distinct operation is one statement,
   identical statements are merged (value numbering), and a node whose transpose was
   already computed is that value's ``.T`` (CSE modulo ^T) -- ``emitter.py``;
-- matrix chains ``F1 F2 ... Fk`` multiplied in the cheapest order for the concrete sizes
-  (dynamic programming over the parenthesisations) -- ``plan.py``;
+- a cost model (flops with memory traffic, ``plan.py``): matrix chains ``F1 F2 ... Fk``
+  multiplied in the cheapest order for the concrete sizes (dynamic programming over the
+  parenthesisations), a sum among the factors distributed (``A x + A^T x``) or formed
+  (``(A + A^T) X``), whichever is cheaper -- chain ordering across sums;
+- constants bound once (``constants=``): everything computed from them alone is hoisted
+  out of the per-call code, and the cost model counts it as free;
 - structured factors applied, never formed, when they multiply something (each construct's
   ``# == codegen ==`` section): ``A^{-1} B`` as ``solve(A, B)``, ``(A ⊗ B) V`` as
   ``vec(B mat(V) A^T)``, ``K_{m,n} V`` as a transpose of reshaped columns, ``diag(v) V`` as
@@ -22,11 +28,13 @@ What the generated code does that a direct printing of the expression does not:
 - ``log det`` through ``slogdet``.
 
 The runtime operations (``B.solve``, ``B.kron_apply`` ...) per array library are in
-``backends.py``; the compiled functions in ``functions.py``.
+``backends.py``; the compiled functions in ``functions.py``, the derivatives' entry points
+in ``gradients.py``.
 """
 from .backends import BACKENDS, backend_ops
-from .functions import (GeneratedFunction, HessianVectorProduct, codegen,
-                        hessian_vector_product, lambdify_grad)
+from .functions import GeneratedFunction, codegen
+from .gradients import (HessianVectorProduct, hessian_vector_product, lambdify_grad,
+                        value_and_grad)
 
-__all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",
-           "HessianVectorProduct", "BACKENDS", "backend_ops"]
+__all__ = ["codegen", "lambdify_grad", "value_and_grad", "hessian_vector_product",
+           "GeneratedFunction", "HessianVectorProduct", "BACKENDS", "backend_ops"]

@@ -1,11 +1,16 @@
 """Generated functions: compiled NumPy, JAX and PyTorch functions of matcalc results.
 
-``codegen`` / ``lambdify_grad`` / ``hessian_vector_product`` (see the package docstring).
-Arguments are passed by symbol name; symbolic sizes are read from the shapes of the arrays at
-call time, and one straight-line function is generated (``Emitter``) and compiled per
-combination of concrete sizes (cached).  The generated code is built from the SymPy tree,
-never from user text: symbol names become positional parameters ``_a0, _a1, ...`` and never
-appear in the source.
+``codegen`` (see the package docstring).  Arguments are passed by symbol name; symbolic
+sizes are read from the shapes of the arrays at call time, and one straight-line function is
+generated (``Emitter``) and compiled per combination of concrete sizes (cached).  The
+generated code is built from the SymPy tree, never from user text: symbol names become
+positional parameters ``_a0, _a1, ...`` and never appear in the source.
+
+Constants (``constants={A: array}``) are bound once: they are no longer arguments, and every
+statement computing from constants only is hoisted into ``_hoisted``, run once per binding
+and combination of sizes; ``_generated`` takes its results as parameters.  A bound array is
+copied and made read-only (a later change to the caller's array cannot desynchronise the
+hoisted values); an output that is a hoisted value is returned as a copy.
 """
 import linecache
 import sys
@@ -19,10 +24,9 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from ..errors import ShapeError
 from ..registry import CODEGEN, CONSTRUCTS
 from .backends import backend_ops
-from .emitter import Emitter, param_key
+from .emitter import NAME, Emitter, param_key
 
-__all__ = ["codegen", "lambdify_grad", "hessian_vector_product", "GeneratedFunction",
-           "HessianVectorProduct"]
+__all__ = ["codegen", "GeneratedFunction"]
 
 #: Python recursion limit while generating code for deep expressions
 _RECURSION_LIMIT = 20000
@@ -60,15 +64,62 @@ def _arguments(exprs):
 
 def _live_statements(lines, outputs):
     """The statements the outputs depend on (dead ones, left by tentative emission, dropped)."""
-    import re
     used = set(outputs)
     live = []
     for line in reversed(lines):
         name, rhs = line.split(" = ", 1)
         if name in used:
             live.append(line)
-            used.update(re.findall(r"_t\d+", rhs))
+            used.update(NAME.findall(rhs))
     return live[::-1]
+
+
+def _with_deletions(lines, keep):
+    """The statements with ``del`` of each temporary after its last use (``keep``: names
+    returned): a temporary held to the end of the function holds its memory -- at
+    n = 3000 every n x n temporary is 72 MB, and fresh pages cost time to map and zero."""
+    last = {}
+    for k, line in enumerate(lines):
+        for used in NAME.findall(line.split(" = ", 1)[1]):
+            last[used] = k
+    dead = {}
+    for name, k in last.items():
+        if name.startswith("_t") and name not in keep:
+            dead.setdefault(k, []).append(name)
+    out = []
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k in dead:
+            out.append("del " + ", ".join(sorted(dead[k])))
+    return out
+
+
+def _hoist(lines, constant_params):
+    """(hoisted statements, the rest): a statement whose operands are all constant
+    parameters or hoisted values (or literals only) is hoisted."""
+    constant = set(constant_params)
+    hoisted, rest = [], []
+    for line in lines:
+        name, rhs = line.split(" = ", 1)
+        if all(used in constant for used in NAME.findall(rhs)):
+            constant.add(name)
+            hoisted.append(line)
+        else:
+            rest.append(line)
+    return hoisted, rest
+
+
+class _WithHoisted:
+    """A compiled function whose constant part is computed once, at the first call."""
+
+    def __init__(self, main, hoisted, constant_positions):
+        self.main, self.hoisted, self.positions = main, hoisted, constant_positions
+        self.values = None
+
+    def __call__(self, *arrays):
+        if self.values is None:
+            self.values = tuple(self.hoisted(*[arrays[i] for i in self.positions]))
+        return self.main(*arrays, *self.values)
 
 
 class GeneratedFunction:
@@ -80,7 +131,8 @@ class GeneratedFunction:
     function is generated per combination of sizes: ``source(**arrays)`` shows it.
     """
 
-    def __init__(self, exprs, backend="numpy", jit=None, single=True, matvec=False, args=()):
+    def __init__(self, exprs, backend="numpy", jit=None, single=True, matvec=False, args=(),
+                 constants=None):
         self.ops = backend_ops(backend)
         self.backend = backend
         self.exprs = [_sympify(e) for e in exprs]
@@ -96,8 +148,13 @@ class GeneratedFunction:
         # ``args``: more expressions whose symbols are accepted as arguments (and give sizes)
         self.matrices, self.scalars, self.dims = _arguments(self.exprs + [_sympify(a) for a in args])
         symbols = self.matrices + self.scalars
-        self.arg_names = [s.name for s in symbols]
         self.params = {param_key(s): f"_a{k}" for k, s in enumerate(symbols)}
+        self.constants = self._bind_constants(constants or {}, symbols)
+        self._constant_params = [self.params[param_key(s)] for s in symbols
+                                 if s.name in self.constants]
+        self._constant_positions = [k for k, s in enumerate(symbols) if s.name in self.constants]
+        #: the arguments a call takes (bound constants are not among them)
+        self.arg_names = [s.name for s in symbols if s.name not in self.constants]
         if matvec:
             self.params[param_key(self.matvec_symbol)] = "_v"
         # per matrix argument: ((axis, dimension symbol) read from its shape, is a column)
@@ -109,6 +166,12 @@ class GeneratedFunction:
         self._dims_by_name = {d.name: d for d in self.dims}
         self._key_dims = list(self.dims) + ([self.matvec_cols] if matvec else [])
         self._arg_set = set(self.arg_names)
+        self._all_names = [s.name for s in symbols]
+        # the fast path of a call by keywords: arguments' positions, constants in place,
+        # and the compiled function per combination of argument shapes already checked
+        self._call_positions = [k for k, s in enumerate(symbols) if s.name not in self.constants]
+        self._template = [self.constants.get(s.name) for s in symbols]
+        self._by_shapes = {}
         self.jit = (backend == "jax") if jit is None else jit
         self._compiled = {}
         self._sources = {}
@@ -116,6 +179,26 @@ class GeneratedFunction:
     @property
     def expr(self):
         return self.exprs[0] if self.single else self.exprs
+
+    def _bind_constants(self, constants, symbols):
+        """{name: read-only array} of the constants, keyed by a symbol or its name."""
+        by_name = {s.name: s for s in symbols}
+        out = {}
+        for key, value in constants.items():
+            name = key if isinstance(key, str) else getattr(key, "name", None)
+            if name not in by_name:
+                raise ValueError(f"constant {key!r} is not an argument of the function; its "
+                                 f"arguments are {', '.join(by_name) or 'none'}")
+            symbol = by_name[name]
+            array = self.ops.copy(self.ops.asarray(value))
+            if isinstance(symbol, MatrixSymbol):
+                if array.ndim == 1 and symbol.shape[1] == 1:
+                    array = array.reshape(-1, 1)
+                if array.ndim != 2:
+                    raise ShapeError(f"{name} must be a 2-D array of shape {symbol.shape}, "
+                                     f"got {tuple(array.shape)}")
+            out[name] = self.ops.read_only(array)
+        return out
 
     # -- sizes ----------------------------------------------------------------
     def _bind(self, args, kwargs):
@@ -132,12 +215,15 @@ class GeneratedFunction:
                 if key in values:
                     raise TypeError(f"argument {key} given twice")
                 values[key] = value
+            elif key in self.constants:
+                raise TypeError(f"{key} is bound as a constant; it is not an argument")
             else:
                 raise TypeError(f"unexpected argument {key!r}; the arguments are "
                                 f"{', '.join(self.arg_names) or 'none'}")
         if len(values) != len(self.arg_names):
             missing = [k for k in self.arg_names if k not in values]
             raise TypeError(f"missing argument(s) {', '.join(missing)}")
+        values.update(self.constants)
         arrays = []
         sizes = dict(given_sizes)
         for s, (name, read, column) in zip(self.matrices, self._read_axes):
@@ -189,14 +275,20 @@ class GeneratedFunction:
             return fn
         key = tuple(sorted((d.name, v) for d, v in sizes.items()))
         source = self._generate({d: Integer(v) for d, v in sizes.items()})
-        fn = self._compile(source, key)
+        fn, hoisted = self._compile(source, key)
+        if hoisted is not None:
+            fn = _WithHoisted(fn, hoisted, self._constant_positions)
         self._compiled[tuple(sizes.get(d) for d in self._key_dims)] = fn
         return fn
 
     def _generate(self, sizes):
-        params = ", ".join(self.params.values())
+        params = list(self.params.values())
         emitter = Emitter(sizes, self.params, matvec=self.matvec,
-                           fold_transposes=self.backend == "jax")
+                          fold_transposes=self.backend == "jax",
+                          constant_params=self._constant_params)
+        if self.matvec:
+            emitter.name_shapes["_v"] = (emitter.dim(self.exprs[0].shape[1]),
+                                         int(sizes[self.matvec_cols]))
         # the emitter recurses along the expression tree: deep networks need the room
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
@@ -207,10 +299,25 @@ class GeneratedFunction:
                 outs = [emitter.value(e) for e in self.exprs]
         finally:
             sys.setrecursionlimit(limit)
-        ret = outs[0] if self.single else "(" + ", ".join(outs) + ",)"
         lines = _live_statements(emitter.lines, outs)
+        hoisted, lines = _hoist(lines, self._constant_params)
+        constant = set(self._constant_params) | {line.split(" = ", 1)[0] for line in hoisted}
+        # an output that is a constant value is returned as a copy (callers may write to it)
+        outs = [f"B.copy({out})" if out in constant else out for out in outs]
+        ret = outs[0] if self.single else "(" + ", ".join(outs) + ",)"
+        source = ""
+        if hoisted:
+            used = set(NAME.findall(" ".join(line.split(" = ", 1)[1] for line in lines)
+                                    + " " + ret))
+            passed = [line.split(" = ", 1)[0] for line in hoisted
+                      if line.split(" = ", 1)[0] in used]
+            body = "\n".join("    " + line for line in hoisted)
+            source = (f"def _hoisted({', '.join(self._constant_params)}):\n{body}\n"
+                      f"    return ({''.join(name + ', ' for name in passed)})\n\n\n")
+            params += passed
+        lines = _with_deletions(lines, set(NAME.findall(ret)) | set(params))
         body = "\n".join("    " + line for line in lines) or "    pass"
-        return f"def _generated({params}):\n{body}\n    return {ret}\n"
+        return source + f"def _generated({', '.join(params)}):\n{body}\n    return {ret}\n"
 
     def _compile(self, source, key):
         filename = f"<matcalc.codegen {self.backend} {id(self):x} {key}>"
@@ -224,7 +331,7 @@ class GeneratedFunction:
             if self.backend != "jax":
                 raise ValueError("jit=True is available for the jax backend only")
             fn = self.ops.jax.jit(fn)
-        return fn
+        return fn, namespace.get("_hoisted")
 
     def source(self, *args, **kwargs):
         """The generated code for the sizes of these arguments (or of ``n=..., k=...``)."""
@@ -237,8 +344,33 @@ class GeneratedFunction:
         return self._generate({d: Integer(v) for d, v in sizes.items()})
 
     def __call__(self, *args, **kwargs):
+        if not args and len(kwargs) == len(self.arg_names):
+            arrays = self._fast_arrays(kwargs)
+            if arrays is not None:
+                fn = self._by_shapes.get(tuple(arrays[i].shape for i in self._call_positions))
+                if fn is not None:
+                    return fn(*arrays)
         arrays, sizes = self._bind(args, kwargs)
-        return self._function(sizes)(*arrays)
+        fn = self._function(sizes)
+        if not args and len(kwargs) == len(self.arg_names):
+            given = self._fast_arrays(kwargs)
+            if given is not None and all(given[i].shape == arrays[i].shape
+                                         for i in self._call_positions):
+                # these shapes were checked once: the next call with them goes straight in
+                self._by_shapes[tuple(arrays[i].shape for i in self._call_positions)] = fn
+        return fn(*arrays)
+
+    def _fast_arrays(self, kwargs):
+        """The arrays of a call by keywords, in parameter order (constants in their places);
+        None when a keyword is not an argument."""
+        arrays = list(self._template)
+        asarray = self.ops.asarray
+        try:
+            for i, name in zip(self._call_positions, self.arg_names):
+                arrays[i] = asarray(kwargs[name])
+        except KeyError:
+            return None
+        return arrays
 
     def apply(self, v, /, *args, **kwargs):
         """``expr @ v`` for a matvec function (v: a vector or a matrix of columns)."""
@@ -273,7 +405,7 @@ class _MatvecFunction(GeneratedFunction):
         return self.apply(v, *args, **kwargs)
 
 
-def codegen(result, backend="numpy", jit=None, matvec=False, args=()):
+def codegen(result, backend="numpy", jit=None, matvec=False, args=(), constants=None):
     """A compiled function computing ``result`` (a matcalc result or any matrix/scalar
     expression; a list or tuple of them gives a function returning a tuple).
 
@@ -283,7 +415,9 @@ def codegen(result, backend="numpy", jit=None, matvec=False, args=()):
     ``result @ v`` without forming ``result`` (Kronecker products, commutation
     and diagonal matrices applied to v; for Jacobians and Hessians).  ``args``:
     expressions whose symbols the function accepts too, e.g. the function whose
-    gradient ``result`` is (its variable may not occur in the gradient).
+    gradient ``result`` is (its variable may not occur in the gradient).  ``constants``:
+    ``{symbol or name: array}`` bound once -- no longer arguments, and everything computed
+    from them alone is computed once (``fn.source(...)`` shows it as ``_hoisted``).
     """
     single = not isinstance(result, (list, tuple))
     exprs = [result] if single else list(result)
@@ -298,90 +432,7 @@ def codegen(result, backend="numpy", jit=None, matvec=False, args=()):
         if not isinstance(e, Basic):
             raise TypeError(f"codegen needs SymPy expressions, got {type(e).__name__}")
     cls = _MatvecFunction if matvec else GeneratedFunction
-    return cls(exprs, backend=backend, jit=jit, single=single, matvec=matvec, args=args)
+    return cls(exprs, backend=backend, jit=jit, single=single, matvec=matvec, args=args,
+               constants=constants)
 
 
-def lambdify_grad(f, X, backend="numpy", with_value=False, jit=None, **grad_options):
-    """The compiled gradient of the scalar ``f`` w.r.t. ``X``: ``g(X=..., ...)`` -> grad f.
-
-    ``with_value=True``: ``g`` returns ``(f, grad f)`` with their common
-    subexpressions computed once.  ``grad_options`` go to ``matcalc.grad``
-    (``layout=``, ``structure=``); ``g.expr`` is the symbolic gradient.
-    """
-    from ..constructs.scalars import as_scalar
-    from ..derivatives import grad
-    G = grad(f, X, **grad_options)
-    if with_value:
-        return codegen([as_scalar(_sympify(f)), G], backend=backend, jit=jit, args=(X,))
-    return codegen(G, backend=backend, jit=jit, args=(f, X))
-
-
-class HessianVectorProduct:
-    """``hvp(V, **arrays)`` = H vec(V) as a matrix shaped like X (or a vec when V is one).
-
-    ``expr`` is the symbolic directional derivative of the gradient along V
-    (``method="directional"``) or the Hessian itself (``method="kronecker"``).
-    """
-
-    def __init__(self, f, X, backend="numpy", method="directional", jit=None):
-        from ..constructs.scalars import as_scalar
-        from ..differential import differential
-        from ..constructs.differentials import DifferentialSymbol
-        from ..derivatives import grad
-        from ..simplify import simplify_result
-        self.X = X
-        self.method = method
-        taken = {s.name for s in _sympify(f).free_symbols}
-        name = "V"
-        while name in taken:
-            name = "_" + name
-        self.V = MatrixSymbol(name, *X.shape)
-        if method == "directional":
-            # d(grad f)[V] = mat(H vec(V)): H is the Jacobian of vec(grad f)
-            G = grad(f, X)
-            dG = differential(G, X)
-            self.expr = simplify_result(dG.xreplace({DifferentialSymbol.of(X): self.V})) \
-                if isinstance(dG, MatrixExpr) else dG
-            if not isinstance(self.expr, MatrixExpr):
-                self.expr = ZeroMatrix(*X.shape)
-            self.function = codegen(self.expr, backend=backend, jit=jit, args=(f, X, self.V))
-        elif method == "kronecker":
-            from ..derivatives import hessian
-            self.expr = hessian(as_scalar(_sympify(f)), X)
-            self.function = codegen(self.expr, backend=backend, jit=jit, matvec=True,
-                                    args=(f, X))
-        else:
-            raise ValueError(f"method must be 'directional' or 'kronecker', got {method!r}")
-        self.arg_names = [n for n in self.function.arg_names if n != self.V.name]
-
-    def __call__(self, V, /, *args, **kwargs):
-        if args:
-            kwargs.update(zip(self.arg_names, args))
-        ops = self.function.ops
-        V = ops.asarray(V)
-        x = ops.asarray(kwargs[self.X.name])
-        p, q = x.shape if x.ndim == 2 else (x.shape[0], 1)
-        as_vec = V.ndim == 1 or (tuple(V.shape) == (p * q, 1) and q != 1)
-        if self.method == "directional":
-            M = V.reshape(q, p).T if as_vec else V
-            out = self.function(**kwargs, **{self.V.name: M})
-            return ops.vec(out).reshape(V.shape) if as_vec else out
-        column = V.reshape(-1, 1) if as_vec else ops.vec(V)
-        out = self.function.apply(column, **kwargs)
-        return out.reshape(V.shape) if as_vec else out.reshape(q, p).T
-
-    def __repr__(self):
-        return f"<Hessian-vector product ({self.method}) of {self.X}: {self.expr}>"
-
-
-def hessian_vector_product(f, X, backend="numpy", method="directional", jit=None):
-    """v -> H v for the Hessian H of the scalar ``f`` w.r.t. ``X``, never forming H.
-
-    ``method="directional"`` (default): the directional derivative of the
-    gradient, d(grad f)[V] = mat(H vec V), derived symbolically in matrix form
-    (e.g. least squares: V -> 2 X^T (X V)).  ``method="kronecker"``: the Hessian
-    from ``matcalc.hessian`` applied to vec(V) through its Kronecker structure,
-    (B^T ⊗ A) vec(V) = vec(A V B).  ``hvp(V, **arrays)`` takes V shaped like X
-    (result shaped like X) or vec(V) (result a vec).
-    """
-    return HessianVectorProduct(f, X, backend=backend, method=method, jit=jit)

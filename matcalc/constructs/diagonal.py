@@ -294,6 +294,18 @@ class DiagonalFactor(StructuredFactor):
     def apply_right(self, emit, W, env):
         return emit.emit(f"{W} * B.row({emit.value(self.v, env)})")
 
+    def fused(self, coeff, factors, emit, env):
+        """c diag(v) alone: diag(c v), the scaling on the vector."""
+        if len(factors) == 1 and coeff != 1:
+            return emit.emit(f"B.diag({emit.scaled(coeff, emit.value(self.v, env), env)})")
+        return None
+
+    def congruence(self, coeff, M, emit, env):
+        """c M^T diag(v) M = ``B.congruence(M, c v)``: a symmetric product (half the
+        flops when c v >= 0, as (sqrt(c v) ∘ M)^T (sqrt(c v) ∘ M))."""
+        d = emit.scaled(coeff, emit.value(self.v, env), env)
+        return emit.emit(f"B.congruence({emit.value(M, env)}, {d})")
+
 
 CODEGEN.register(DiagMatrix)(formed_alone)
 

@@ -73,7 +73,15 @@ def derivative_body(body, var):
 def body_derivative(M):
     """φ' of the elementwise function φ(U), as a Lambda over ``ELEMENT``."""
     var, body = function_body(M)
-    return Lambda(ELEMENT, derivative_body(body, var).xreplace({var: ELEMENT}))
+    return _derivative_over_element(body.xreplace({var: ELEMENT}))
+
+
+@rule_memo
+@lru_cache(maxsize=1024)
+def _derivative_over_element(body):
+    """φ' once per function: a K-layer network has the same σ' K times, each ``applyfunc``
+    with its own bound variable, so the body over ``ELEMENT`` is the key."""
+    return Lambda(ELEMENT, derivative_body(body, ELEMENT))
 
 
 @DIFFERENTIAL.register(ElementwiseApplyFunction, "d φ(U) = φ'(U) ∘ dU",

@@ -12,7 +12,7 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import is_matrix, matmul, transpose_of
-from ..codegen.plan import Computed, StructuredFactor
+from ..codegen.plan import LINALG_CALL, Computed, StructuredFactor
 from ..errors import UnsupportedError
 from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, INVERTED, LATEX, NUMPY,
                         ONE_BY_ONE, PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE,
@@ -277,12 +277,12 @@ MAX_CHAIN_POWER = 8
 @STRUCTURED_FACTOR.register(Inverse)
 class InverseFactor(StructuredFactor):
     """U^{-1} in a product: U^{-1} W = solve(U, W), W U^{-1} = solve(U^T, W^T)^T; the
-    inverse is formed only when it is itself the value."""
-
-    distributes = True
+    inverse is formed only when that is cheaper: when it is itself the value, when it was
+    formed already, or when it occurs several times (``-X^{-T} V^T X^{-T}``: one inverse and
+    two products instead of two factorisations)."""
 
     def __init__(self, M, emit):
-        self.arg, self.shape = M.arg, emit.shape(M)
+        self.arg, self.shape, self.emitter = M.arg, emit.shape(M), emit
 
     def form(self, emit, env):
         A = emit.value(self.arg, env)
@@ -297,12 +297,26 @@ class InverseFactor(StructuredFactor):
         A = emit.value(self.arg, env)
         return emit.T(emit.emit(f"B.solve({emit.T(A)}, {emit.T(W)})"))
 
-    def form_cost(self):
-        return 2 * self.shape[0] ** 3
+    def key(self):
+        return ("inverse", self.arg)
 
-    def apply_cost(self, columns):
+    def form_cost(self):
+        if self.formed():
+            return 0
+        return 2 * self.shape[0] ** 3 + LINALG_CALL
+
+    def formed(self):
+        """Was this inverse formed already (as the inverse of U or of U^T)?"""
+        emit = self.emitter
+        for U in (self.arg, transpose_of(self.arg)):
+            A = emit.memo.get((U, ()))
+            if A is not None and f"B.inv({emit.transpose_source.get(A, A)})" in emit.numbering:
+                return True
+        return False
+
+    def apply_cost(self, columns, side="left", constant=False):
         n = self.shape[0]
-        return 2 * n ** 3 / 3 + 2 * n * n * columns
+        return 2 * n ** 3 / 3 + 2 * n * n * columns + LINALG_CALL
 
 
 @CODEGEN.register(MatPow)

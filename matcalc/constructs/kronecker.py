@@ -12,7 +12,7 @@ from sympy import Identity, MatAdd, MatMul, S, Transpose
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import flat_matmul, matadd, scaled, split_coeff, transpose_of
-from ..codegen.plan import StructuredFactor, formed_alone
+from ..codegen.plan import StructuredFactor, elementwise_cost, formed_alone
 from ..errors import UnsupportedError
 from ..registry import (ATOMIC_TEXT, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, JACOBIAN_FACTOR,
                         LATEX, NUMPY, PAIRS, STRUCTURAL_FACTORS, STRUCTURED_FACTOR, SUM_MERGES,
@@ -221,8 +221,6 @@ class KroneckerFactor(StructuredFactor):
     an identity factor is passed as its size.  Formed alone as ``B.kron``; ``c (A ⊗ B)``
     in one pass with c on the smaller factor (``fused``)."""
 
-    distributes = True
-
     def __init__(self, M, emit, factors=None):
         self.args = tuple(M.args if factors is None else factors)
         self.parts = tuple(emit.shape(a) + (isinstance(a, Identity),) for a in self.args)
@@ -242,8 +240,11 @@ class KroneckerFactor(StructuredFactor):
         flipped = KroneckerFactor(None, emit, [transpose_of(a) for a in self.args])
         return emit.T(flipped.apply_left(emit, emit.T(W), env))
 
-    def apply_cost(self, columns):
-        return kronecker_apply_cost(self.parts, columns)
+    def apply_cost(self, columns, side="left", constant=False):
+        parts = self.parts if side == "left" else [(c, r, i) for r, c, i in self.parts]
+        rows = self.shape[0] if side == "left" else self.shape[1]
+        # the products, and the reshaped copies of the result
+        return kronecker_apply_cost(parts, columns) + elementwise_cost(rows * columns, 3)
 
     def fused(self, coeff, factors, emit, env):
         """c (A ⊗ B) alone: formed in one pass (``B.kron``), c on the smaller factor."""

@@ -128,6 +128,6 @@ def codegen_norm(s, emit, env):
 
 @CODEGEN.register(Pow, when=lambda s: s.exp == 2 and isinstance(s.base, Norm))
 def codegen_norm_squared(s, emit, env):
-    """||E||^2 = sum(E ∘ E): no square root."""
+    """||E||^2 = sum(E ∘ E) (a dot product of E with itself): no square root."""
     E = emit.value(s.base.arg, env)
-    return emit.emit(f"B.sum({E} * {E})")
+    return emit.emit(f"B.sqnorm({E})")
