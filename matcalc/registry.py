@@ -396,6 +396,10 @@ NUMPY = Operation(
 CONDITION = Operation(
     "condition", "rule(expr) -> the matrix whose condition number bounds how accurately expr "
                  "can be evaluated (what it inverts or takes the determinant of), or None")
+DRAW = Operation(
+    "draw", "rule(expr) -> the matrix sub-expressions whose symbols the oracle draws with a "
+            "separated spectrum (well-spaced real eigenvalues and singular values): a "
+            "decomposition is differentiable only where they are simple")
 
 
 def numpycode_hook(expr, printer):

@@ -129,6 +129,15 @@ def diagonal_of_diag(e):
     return e
 
 
+@REWRITE.register(DiagMatrix)
+def diag_of_ones(e):
+    """diag(1_n) = I_n."""
+    v = e.args[0]
+    if isinstance(v, OneMatrix) and 1 in (v.shape[0], v.shape[1]):
+        return Identity(max(v.shape, key=lambda d: d != 1))
+    return e
+
+
 @NEGATE.register(DiagMatrix)
 def negate_diag(M):
     """-diag(u) = diag(-u) when u absorbs the sign."""

@@ -5,17 +5,26 @@
 A leaf is never differentiated by a rule: the variable's differential is dX and any
 other leaf is a constant (d = 0).
 """
-from sympy import Identity, MatrixSymbol
+from sympy import Identity, MatrixSymbol, S
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
-from ..registry import (APPLY, ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, LATEX, NUMPY,
+from ..registry import (APPLY, ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, LATEX, NUMPY, REWRITE,
                         PRODUCT_FACTORS, TEXT, TRANSPOSE, construct, sympy_notation)
 
 construct(MatrixSymbol, "matrix", leaf=True)
 construct(Identity, "matrix", leaf=True)
 construct(ZeroMatrix, "matrix", leaf=True)
 construct(OneMatrix, "matrix", leaf=True)
+
+
+# == simplification ==
+
+@REWRITE.register(MatrixElement)
+def entry_of_one_by_one_identity(e):
+    """(I_1)_{00} = 1 (a 1x1 product that simplified to I, read as a scalar)."""
+    return S.One if isinstance(e.parent, Identity) and e.parent.shape == (1, 1) else e
 
 
 # == structure ==

@@ -3,7 +3,7 @@
     d tr(U) = tr(dU)               <c, tr(L)> = <c I, L>          (c a scalar cotangent)
     tr(M^T) = tr(M)                tr(A + B) = tr A + tr B,  tr(c A) = c tr A   (equality only)
 """
-from sympy import Add, Identity, MatAdd, MatMul, Trace, Transpose
+from sympy import Add, Identity, MatAdd, MatMul, S, Trace, Transpose, ZeroMatrix
 
 from ..algebra import scaled
 from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX,
@@ -48,6 +48,12 @@ def trace_of_transpose(e):
     if isinstance(e.arg, Transpose):
         return Trace(e.arg.arg)
     return e
+
+
+@REWRITE.register(Trace)
+def trace_of_zero(e):
+    """tr(0) = 0."""
+    return S.Zero if isinstance(e.arg, ZeroMatrix) else e
 
 
 @CANONICAL.register(Trace)

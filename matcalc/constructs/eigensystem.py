@@ -1,0 +1,309 @@
+"""The whole eigensystem: ``lambda(X)`` (the eigenvalues ascending, a column), ``V(X)`` (the unit
+eigenvectors as columns) and the inverse gaps ``F(lambda)`` their differentials need.
+
+For a square X with simple real eigenvalues, X V = V diag(lambda), unit columns
+(Magnus & Neudecker ch. 8.8; Giles 2008, sec. 3.1):
+
+    d lambda = diagvec(V^{-1} dX V)                  (a symmetric S: diagvec(V^T dS V))
+    d V      = V (C - (V^T V C) ∘ I),  C = F(lambda) ∘ (V^{-1} dX V)   (S: V (F ∘ (V^T dS V)))
+    F(l)_ij  = 1/(l_j - l_i) for i != j, 0 on the diagonal;   d F(l) = F ∘ F ∘ (dl 1^T - 1 dl^T)
+
+so a spectral function sum_i f(lambda_i(S)) = 1^T f(lambda(S)) of a symmetric S has the
+gradient V diag(f'(lambda)) V^T.  Simplification knows the decomposition itself:
+V diag(lambda) V^{-1} = X, V diag(lambda)^{-1} V^{-1} = X^{-1}, and V^T V = V V^T = I for a
+symmetric X.
+"""
+from sympy import Identity, MatAdd, MatMul, OneMatrix, S, Transpose
+
+from ..algebra import canonical_product, transpose_of
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
+                        NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, construct)
+from ..shapes import require_square
+from .diagonal import diagm, diagvec
+from .hadamard import hadamard
+from .inverse import inverse
+from .spectral import (call_text, SpectralMatrix, is_symmetric_matrix, matrix_argument, runtime,
+                       square_argument)
+
+__all__ = ["Eigenvalues", "Eigenvectors", "GapMatrix", "eigenvalues", "eigenvectors",
+           "gap_matrix"]
+
+
+class Eigenvalues(SpectralMatrix):
+    """lambda(X): the eigenvalues of the square X, ascending, as an n x 1 column."""
+
+    def __new__(cls, X):
+        return SpectralMatrix.__new__(cls, square_argument(X, "eig()"))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (self.arg.shape[0], S.One)
+
+
+class Eigenvectors(SpectralMatrix):
+    """V(X): the unit eigenvectors of X as columns, in the order of lambda(X)."""
+
+    def __new__(cls, X):
+        return SpectralMatrix.__new__(cls, square_argument(X, "eigvec()"))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+
+class GapMatrix(SpectralMatrix):
+    """F(l) for a column l: F_ij = 1/(l_j - l_i) off the diagonal, 0 on it."""
+
+    def __new__(cls, v):
+        v = matrix_argument(v, "invgaps()")
+        if v.shape[1] != 1:
+            from ..errors import ShapeError
+            raise ShapeError(f"invgaps() needs a column, got {v} of shape {v.shape[0]} x "
+                             f"{v.shape[1]}")
+        return SpectralMatrix.__new__(cls, v)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return (self.arg.shape[0], self.arg.shape[0])
+
+
+def eigenvalues(X):
+    """lambda(X), ascending."""
+    return Eigenvalues(X)
+
+
+def eigenvectors(X):
+    """V(X), the unit eigenvectors as columns."""
+    return Eigenvectors(X)
+
+
+def gap_matrix(v):
+    """F(v): the inverse gaps 1/(v_j - v_i), zero diagonal."""
+    return GapMatrix(v)
+
+
+construct(Eigenvalues, "matrix")
+construct(Eigenvectors, "matrix")
+construct(GapMatrix, "matrix")
+
+
+def _projected(X, dX):
+    """(V^{-1} dX V, symmetric?): dX in the eigenbasis (V^T for a symmetric X)."""
+    V = Eigenvectors(X)
+    symmetric = is_symmetric_matrix(X)
+    left = transpose_of(V) if symmetric else inverse(V)
+    return MatMul(left, dX, V), symmetric
+
+
+# == differential ==
+
+@DIFFERENTIAL.register(Eigenvalues, "d lambda = diagvec(V^{-1} dX V) (V^T dS V, S symmetric)",
+                       note=r"$\mathrm{d}\lambda = \operatorname{diag}(V^{-1}\mathrm{d}X\,V)$")
+def d_eigenvalues(e, d):
+    """d lambda = diagvec(V^{-1} dX V); diagvec(V^T dS V) for a symmetric S."""
+    projected, _ = _projected(e.arg, d(e.arg))
+    return diagvec(projected)
+
+
+@DIFFERENTIAL.register(Eigenvectors, "d V = V (C - (V^T V C) ∘ I), C = F ∘ (V^{-1} dX V)",
+                       note=r"$\mathrm{d}V = V\,(C - (V^{T}VC)\circ I)$, $C = F \circ "
+                            r"(V^{-1}\mathrm{d}X\,V)$")
+def d_eigenvectors(e, d):
+    """d V = V (C - (V^T V C) ∘ I) with C = F(lambda) ∘ (V^{-1} dX V) (unit columns); for a
+    symmetric S, V^T V = I and C has a zero diagonal: d V = V (F ∘ (V^T dS V))."""
+    X = e.arg
+    projected, symmetric = _projected(X, d(X))
+    C = hadamard(GapMatrix(Eigenvalues(X)), projected)
+    if symmetric:
+        return MatMul(e, C)
+    normalised = hadamard(MatMul(transpose_of(e), e, C), Identity(X.shape[0]))
+    return MatMul(e, MatAdd(C, MatMul(S.NegativeOne, normalised)))
+
+
+@DIFFERENTIAL.register(GapMatrix, "d F(l) = F ∘ F ∘ (dl 1^T - 1 dl^T)",
+                       note=r"$\mathrm{d}F(l) = F \circ F \circ (\mathrm{d}l\,\mathbf{1}^{T} - "
+                            r"\mathbf{1}\,\mathrm{d}l^{T})$")
+def d_gap_matrix(F, d):
+    """d F_ij = -(dl_j - dl_i) / (l_j - l_i)^2:  d F = F ∘ F ∘ (dl 1^T - 1 dl^T)."""
+    dl = d(F.arg)
+    ones = OneMatrix(F.arg.shape[0], 1)
+    spread = MatAdd(MatMul(dl, transpose_of(ones)), MatMul(S.NegativeOne, ones, transpose_of(dl)))
+    return hadamard(F, F, spread)
+
+
+# == simplification ==
+
+def _decomposition_product(mats, k):
+    """X^{±1} when mats[k:k+3] is V D V^{-1} of X's eigensystem (D = diag(lambda)^{±1}),
+    transposed when it is V^{-T} D V^T; else None."""
+    V, D, W = mats[k:k + 3]
+    for transposed in (False, True):
+        E = V if not transposed else transpose_of(V)
+        if not isinstance(E, Eigenvectors):
+            continue
+        X = E.arg
+        inverse_V = [inverse(E)] + ([transpose_of(E)] if is_symmetric_matrix(X) else [])
+        closing = W if not transposed else transpose_of(W)
+        if closing not in inverse_V:
+            continue
+        Lam = diagm(Eigenvalues(X))
+        diag = D if not transposed else transpose_of(D)
+        power = X if diag == Lam else inverse(X) if diag == inverse(Lam) else None
+        if power is not None:
+            return transpose_of(power) if transposed else power
+    return None
+
+
+@REWRITE.register(MatMul)
+def eigendecomposition_product(e):
+    """V diag(lambda) V^{-1} = X and V diag(lambda)^{-1} V^{-1} = X^{-1} (V^T for V^{-1}
+    when X is symmetric); their transposes alike."""
+    coeff, mats = e.as_coeff_matrices()
+    for k in range(len(mats) - 2):
+        found = _decomposition_product(mats, k)
+        if found is not None:
+            return canonical_product(coeff, mats[:k] + [found] + mats[k + 3:])
+    return e
+
+
+@REWRITE.register(MatMul)
+def orthonormal_eigenvectors(e):
+    """V^T V = V V^T = I for the eigenvectors of a symmetric X."""
+    coeff, mats = e.as_coeff_matrices()
+    for k in range(len(mats) - 1):
+        a, b = mats[k], mats[k + 1]
+        for V in (a, b):
+            if (isinstance(V, Eigenvectors) and is_symmetric_matrix(V.arg)
+                    and {a, b} == {V, Transpose(V)}):
+                return canonical_product(coeff, mats[:k] + [Identity(V.shape[0])] + mats[k + 2:])
+    return e
+
+
+# == structure ==
+
+VALIDATE.register(Eigenvalues)(require_square)
+VALIDATE.register(Eigenvectors)(require_square)
+
+
+@TRANSPOSE.register(Eigenvalues)
+@TRANSPOSE.register(Eigenvectors)
+def transpose_eigensystem(M):
+    """lambda^T, V^T: kept as written."""
+    return Transpose(M)
+
+
+@TRANSPOSE.register(GapMatrix)
+def transpose_gap_matrix(M):
+    """F(l)^T = -F(l): 1/(l_i - l_j) = -1/(l_j - l_i)."""
+    return MatMul(S.NegativeOne, M)
+
+
+# == printing ==
+
+@LATEX.register(Eigenvalues)
+def latex_eigenvalues(M, printer):
+    r"""``\lambda\left(X\right)``."""
+    return r"\lambda\left(%s\right)" % printer._print(M.arg)
+
+
+@LATEX.register(Eigenvectors)
+def latex_eigenvectors(M, printer):
+    r"""``V\left(X\right)``."""
+    return r"V\left(%s\right)" % printer._print(M.arg)
+
+
+@LATEX.register(GapMatrix)
+def latex_gap_matrix(M, printer):
+    r"""``\mathcal{F}\left(l\right)``."""
+    return r"\mathcal{F}\left(%s\right)" % printer._print(M.arg)
+
+
+for _cls in (Eigenvalues, Eigenvectors, GapMatrix):
+    ATOMIC_LATEX.register(_cls)(lambda M: True)
+    ATOMIC_TEXT.register(_cls)(lambda M: True)     # eig(X), eigvec(X), invgaps(l): calls
+
+
+@TEXT.register(Eigenvalues)
+def text_eigenvalues(M, printer):
+    """``eig(X)``."""
+    return call_text(printer, "eig", M.arg)
+
+
+@TEXT.register(Eigenvectors)
+def text_eigenvectors(M, printer):
+    """``eigvec(X)``."""
+    return call_text(printer, "eigvec", M.arg)
+
+
+@TEXT.register(GapMatrix)
+def text_gap_matrix(M, printer):
+    """``invgaps(l)``."""
+    return call_text(printer, read_gap_matrix.name, M.arg)
+
+
+# == parsing ==
+# eig(X) and eigvec(X) are read by eigen.py (one function each, with an optional index)
+
+@FUNCTIONS.define("invgaps")
+def read_gap_matrix(call):
+    """invgaps(l): the matrix of 1/(l_j - l_i), zero on the diagonal (l a column)."""
+    return gap_matrix(call.matrix(0))
+
+
+# == numeric ==
+
+@NUMPY.register(Eigenvalues)
+def numpy_eigenvalues(M, printer):
+    """lambda(X) -> ``matcalc_eigenvalues(X)``."""
+    return "%s(%s)" % (runtime(printer, "matcalc_eigenvalues"), printer._print(M.arg))
+
+
+@NUMPY.register(Eigenvectors)
+def numpy_eigenvectors(M, printer):
+    """V(X) -> ``matcalc_eigenvectors(X)``."""
+    return "%s(%s)" % (runtime(printer, "matcalc_eigenvectors"), printer._print(M.arg))
+
+
+@NUMPY.register(GapMatrix)
+def numpy_gap_matrix(M, printer):
+    """F(l) -> ``matcalc_gap_matrix(l)``."""
+    return "%s(%s)" % (runtime(printer, "matcalc_gap_matrix"), printer._print(M.arg))
+
+
+@DRAW.register(Eigenvalues)
+@DRAW.register(Eigenvectors)
+def draw_eigensystem(e):
+    """X's symbols get a separated spectrum (simple eigenvalues)."""
+    return [e.arg]
+
+
+# == codegen ==
+
+@CODEGEN.register(Eigenvalues)
+def codegen_eigenvalues(M, emit, env):
+    """lambda(X) -> ``B.eigenvalues(X)``."""
+    return emit.emit(f"B.eigenvalues({emit.value(M.arg, env)})")
+
+
+@CODEGEN.register(Eigenvectors)
+def codegen_eigenvectors(M, emit, env):
+    """V(X) -> ``B.eigenvectors(X)``."""
+    return emit.emit(f"B.eigenvectors({emit.value(M.arg, env)})")
+
+
+@CODEGEN.register(GapMatrix)
+def codegen_gap_matrix(M, emit, env):
+    """F(l) -> ``B.gap_matrix(l)``."""
+    return emit.emit(f"B.gap_matrix({emit.value(M.arg, env)})")
