@@ -9,6 +9,7 @@ JAX and PyTorch symmetrize alike).  From L L^T = S (Murray 2016, eq. 8; Giles 20
     vec(Phi(M)) = diag(vec(Phi(1 1^T))) vec(M)
 
 so a gradient through L is  S_bar = sym(L^{-T} Phi(L^T L_bar) L^{-1})  (Murray's eq. 10).
+In the text language Phi is ``cholphi(M)`` (``Phi`` is a common variable name).
 Simplification knows that chol(S) is lower triangular: Phi of an upper triangular product
 (L^T D, D diagonal) is its diagonal halved.
 """
@@ -48,7 +49,7 @@ class Phi(SpectralMatrix):
     """Phi(M): the strictly lower triangle of the square M plus half its diagonal."""
 
     def __new__(cls, M):
-        return SpectralMatrix.__new__(cls, square_argument(M, "Phi()"))
+        return SpectralMatrix.__new__(cls, square_argument(M, "cholphi()"))
 
     @property
     def arg(self):
@@ -214,7 +215,7 @@ def latex_phi(M, printer):
 
 for _cls in (Cholesky, Phi):
     ATOMIC_LATEX.register(_cls)(lambda M: True)
-    ATOMIC_TEXT.register(_cls)(lambda M: True)    # chol(S), Phi(M): calls
+    ATOMIC_TEXT.register(_cls)(lambda M: True)    # chol(S), cholphi(M): calls
 
 
 @TEXT.register(Cholesky)
@@ -225,7 +226,7 @@ def text_cholesky(M, printer):
 
 @TEXT.register(Phi)
 def text_phi(M, printer):
-    """``Phi(M)``."""
+    """``cholphi(M)``."""
     return call_text(printer, read_phi.name, M.arg)
 
 
@@ -237,9 +238,9 @@ def read_chol(call):
     return cholesky(call.square_matrix(0))
 
 
-@FUNCTIONS.define("Phi")
+@FUNCTIONS.define("cholphi")
 def read_phi(call):
-    """Phi(M): the lower triangle of M with its diagonal halved."""
+    """cholphi(M): Phi(M), the lower triangle of M with its diagonal halved (Murray 2016)."""
     return phi(call.square_matrix(0))
 
 

@@ -263,7 +263,8 @@ def read_left_eigvec(call):
 def _index_argument(call):
     if call.shape(1) is not None:
         raise call.error(f"{call.name}() takes an index (an integer or a dimension) as its "
-                         f"second argument, got the matrix \"{call.snippet(1)}\"")
+                         f"second argument, got the matrix \"{call.snippet(1)}\" (a name is "
+                         "a dimension only when a declared shape uses it, e.g. X: \"n,n\")")
     i = call.expr(1)
     if not i.is_integer:
         raise call.error(f"{call.name}(): the index \"{call.snippet(1)}\" is not an integer "

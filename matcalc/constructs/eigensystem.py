@@ -9,19 +9,20 @@ For a square X with simple real eigenvalues, X V = V diag(lambda), unit columns
     F(l)_ij  = 1/(l_j - l_i) for i != j, 0 on the diagonal;   d F(l) = F ∘ F ∘ (dl 1^T - 1 dl^T)
 
 so a spectral function sum_i f(lambda_i(S)) = 1^T f(lambda(S)) of a symmetric S has the
-gradient V diag(f'(lambda)) V^T.  Simplification knows the decomposition itself:
-V diag(lambda) V^{-1} = X, V diag(lambda)^{-1} V^{-1} = X^{-1}, and V^T V = V V^T = I for a
-symmetric X.
+gradient V diag(f'(lambda)) V^T.  Simplification knows the spectral theorem,
+V diag(f(lambda)) V^{-1} = f(X) for f(u) = c u, 1/u, u^k, e^u, log u, sqrt u (so the gradient of
+sum_i exp(lambda_i(S)) reads e^S), and V^T V = V V^T = I for a symmetric X.
 """
-from sympy import Identity, MatAdd, MatMul, OneMatrix, S, Transpose
+from sympy import Dummy, Identity, Lambda, MatAdd, MatMul, OneMatrix, S, Transpose, exp, log, sqrt
 
-from ..algebra import canonical_product, transpose_of
+from ..algebra import canonical_product, scaled, split_coeff, transpose_of
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
                         NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
 from .diagonal import diagm, diagvec
 from .hadamard import hadamard
-from .inverse import inverse
+from .inverse import inverse, matrix_power
+from .matrix_functions import expm, logm, sqrtm
 from .spectral import (call_text, SpectralMatrix, is_symmetric_matrix, matrix_argument, runtime,
                        square_argument)
 
@@ -145,31 +146,58 @@ def d_gap_matrix(F, d):
 
 # == simplification ==
 
+def _spectral_value(D, X):
+    """f(X) when D = diag(f(lambda(X))) for an f matcalc knows as a matrix function (c u,
+    1/u, u^k, exp, log, sqrt) or D = diag(lambda)^{-1}; else None (the spectral theorem:
+    V diag(f(lambda)) V^{-1} = f(X))."""
+    lam = Eigenvalues(X)
+    if D == inverse(diagm(lam)):
+        return inverse(X)
+    w = D.args[0] if len(D.args) == 1 else None
+    if not (getattr(w, "is_Matrix", False) and w.shape[1] == 1 and D == diagm(w)):
+        return None
+    c, core = split_coeff(w)
+    if core == lam:
+        return scaled(c, X)
+    function, argument = getattr(core, "function", None), getattr(core, "expr", None)
+    if argument != lam or not isinstance(function, Lambda):
+        return None
+    t = Dummy("t")
+    body = function(t)
+    value = _MATRIX_VALUES.get(body.xreplace({t: _T}))
+    if value is None and body.is_Pow and body.base == t and body.exp.is_Integer:
+        value = matrix_power(X, body.exp)
+    elif value is not None:
+        value = value(X)
+    return None if value is None else scaled(c, value)
+
+
+_T = Dummy("t")
+#: f(t) -> the matrix function f(X)
+_MATRIX_VALUES = {1 / _T: inverse, exp(_T): expm, log(_T): logm, sqrt(_T): sqrtm}
+
+
 def _decomposition_product(mats, k):
-    """X^{±1} when mats[k:k+3] is V D V^{-1} of X's eigensystem (D = diag(lambda)^{±1}),
-    transposed when it is V^{-T} D V^T; else None."""
-    V, D, W = mats[k:k + 3]
+    """f(X) when mats[k:k+3] is V diag(f(lambda)) V^{-1} of X's eigensystem (V^T for
+    V^{-1} when X is symmetric), f(X)^T when it is V^{-T} diag(f(lambda)) V^T; else None."""
+    triple = mats[k:k + 3]
     for transposed in (False, True):
-        E = V if not transposed else transpose_of(V)
+        E, D, W = triple if not transposed else [transpose_of(m) for m in reversed(triple)]
         if not isinstance(E, Eigenvectors):
             continue
         X = E.arg
-        inverse_V = [inverse(E)] + ([transpose_of(E)] if is_symmetric_matrix(X) else [])
-        closing = W if not transposed else transpose_of(W)
-        if closing not in inverse_V:
+        if W != inverse(E) and not (W == transpose_of(E) and is_symmetric_matrix(X)):
             continue
-        Lam = diagm(Eigenvalues(X))
-        diag = D if not transposed else transpose_of(D)
-        power = X if diag == Lam else inverse(X) if diag == inverse(Lam) else None
-        if power is not None:
-            return transpose_of(power) if transposed else power
+        value = _spectral_value(D, X)
+        if value is not None:
+            return transpose_of(value) if transposed else value
     return None
 
 
 @REWRITE.register(MatMul)
 def eigendecomposition_product(e):
-    """V diag(lambda) V^{-1} = X and V diag(lambda)^{-1} V^{-1} = X^{-1} (V^T for V^{-1}
-    when X is symmetric); their transposes alike."""
+    """V diag(f(lambda)) V^{-1} = f(X) (the spectral theorem) for f(u) = c u, 1/u, u^k, exp,
+    log, sqrt, and V diag(lambda)^{-1} V^{-1} = X^{-1}; V^T for V^{-1} when X is symmetric."""
     coeff, mats = e.as_coeff_matrices()
     for k in range(len(mats) - 2):
         found = _decomposition_product(mats, k)
