@@ -51,11 +51,9 @@ def spectral_index(i, count, what):
     expression in the dimensions (``n`` is the last one); refused when it is provably out
     of range 1..count."""
     i = _sympify(i)
-    if not isinstance(i, Expr) or isinstance(i, MatrixExpr) or i.is_integer is False:
+    if not isinstance(i, Expr) or isinstance(i, MatrixExpr) or not i.is_integer:
         raise TypeError(f"the index of {what} must be an integer or an integer expression in "
                         f"the dimensions, got {i!r}")
-    if i.is_Number and not i.is_Integer:
-        raise TypeError(f"the index of {what} must be an integer, got {i}")
     if (i - 1).is_negative or (i - 1).is_Integer and i < 1:
         raise ShapeError(f"the index of {what} is {i}; indices start at 1")
     if (count - i).is_negative or (count - i).is_Integer and count - i < 0:

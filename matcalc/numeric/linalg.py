@@ -33,7 +33,7 @@ __all__ = ["matcalc_eigenvalue", "matcalc_eigenvector", "matcalc_left_eigenvecto
 PINV_RCOND = 1e-10
 #: imaginary parts of eigenvalues below this (relative) count as zero
 IMAGINARY_TOLERANCE = 1e-9
-SCIPY_HINT = 'pip install "sympy-matcalc[scipy]" (or pip install scipy)'
+SCIPY_HINT = "pip install scipy (a dependency of sympy-matcalc, missing from this environment)"
 
 
 def require_scipy(what):
