@@ -123,6 +123,8 @@ def d_eigenvector(v, d):
     """d v_i = (lambda_i I - X)^+ (dX - d lambda_i I) v_i; for a symmetric S the second
     term vanishes ((lambda_i I - S)^+ v_i = 0): (lambda_i I - S)^+ dS v_i (Cookbook eq. 69)."""
     X, i = v.args
+    if X.shape[0] == 1:          # the eigenvector of a 1 x 1 matrix is the constant 1
+        return ZeroMatrix(1, 1)
     R = pinv(_shifted(X, i))
     first = MatMul(R, d(X), v)
     if is_symmetric_matrix(X):

@@ -14,7 +14,7 @@ entry positive and u_i = X v_i / sigma_i.  Where sigma_i is simple and positive
 The matrices U(X), V(X) of all singular vectors appear only in the nuclear norm's gradient;
 their own differential is not implemented (refused by name: a Hessian of the nuclear norm).
 """
-from sympy import Expr, Identity, MatAdd, MatMul, Min, S, Transpose
+from sympy import Expr, Identity, MatAdd, MatMul, Min, S, Transpose, ZeroMatrix
 from sympy.core.symbol import Str
 
 from ..algebra import transpose_of
@@ -159,6 +159,8 @@ def d_singular_vector(w, d):
     d u_i = (sigma_i^2 I - X X^T)^+ (dX X^T + X dX^T) u_i."""
     X, i = w.arg, w.index
     F = X if w.side == "left" else transpose_of(X)     # w is an eigenvector of F F^T
+    if F.shape[0] == 1:          # a 1 x 1 singular vector is the constant 1
+        return ZeroMatrix(1, 1)
     dF = d(X) if w.side == "left" else transpose_of(d(X))
     gram = MatMul(F, transpose_of(F))
     size = F.shape[0]
