@@ -78,7 +78,7 @@ def test_frechet_latex_is_highams_notation():
 def test_jacobian_of_a_matrix_function_is_its_kronecker_block_form(f):
     """vec L_f(X, E) = L_f(I ⊗ X, I, X^T ⊗ I) vec(E)."""
     J = matcalc.jacobian(f(X), X)
-    assert J == block_function(f(X).name, [kron(Identity(n), X), Identity(n ** 2),
+    assert J == block_function(f(X).function_name, [kron(Identity(n), X), Identity(n ** 2),
                                            kron(X.T, Identity(n))])
     assert check_jacobian(f(X), X, J).passed
 

@@ -7,6 +7,8 @@ calls the oracle's own functions; JAX and PyTorch compute the same with their li
 (without Python branches on values, so that ``jax.jit`` traces them).  A matrix function the
 library lacks (JAX: logm; PyTorch: logm, sqrtm) is refused by name when the code runs.
 """
+from functools import partial
+
 from ..errors import UnsupportedError
 from ..numeric import linalg
 
@@ -34,58 +36,18 @@ class _Refusals:
 
 
 class NumPyLinalg:
-    """The NumPy backend: the oracle's functions themselves."""
+    """The NumPy backend: the oracle's functions themselves (``B.eigenvalue`` is
+    ``numeric.linalg.matcalc_eigenvalue`` ..., ``B.expm(X)`` its matrix function "expm")."""
 
-    def eigenvalue(self, X, i):
-        return linalg.matcalc_eigenvalue(X, i)
 
-    def eigenvector(self, X, i):
-        return linalg.matcalc_eigenvector(X, i)
-
-    def left_eigenvector(self, X, i):
-        return linalg.matcalc_left_eigenvector(X, i)
-
-    def eigenvalues(self, X):
-        return linalg.matcalc_eigenvalues(X)
-
-    def eigenvectors(self, X):
-        return linalg.matcalc_eigenvectors(X)
-
-    def gap_matrix(self, v):
-        return linalg.matcalc_gap_matrix(v)
-
-    def singular_value(self, X, i):
-        return linalg.matcalc_singular_value(X, i)
-
-    def singular_vector(self, X, i, side):
-        return linalg.matcalc_singular_vector(X, i, side)
-
-    def singular_vectors(self, X, side):
-        return linalg.matcalc_singular_vectors(X, side)
-
-    def nuclear_norm(self, X):
-        return linalg.matcalc_nuclear_norm(X)
-
-    def pinv(self, M):
-        return linalg.matcalc_pinv(M)
-
-    def cholesky(self, S):
-        return linalg.matcalc_cholesky(S)
-
-    def phi(self, M):
-        return linalg.matcalc_phi(M)
-
-    def expm(self, X):
-        return linalg.matcalc_matrix_function("expm", X)
-
-    def logm(self, X):
-        return linalg.matcalc_matrix_function("logm", X)
-
-    def sqrtm(self, X):
-        return linalg.matcalc_matrix_function("sqrtm", X)
-
-    def block_function(self, name, diagonal, off_diagonal):
-        return linalg.matcalc_block_function(name, diagonal, off_diagonal)
+for _operation in ("eigenvalue", "eigenvector", "left_eigenvector", "eigenvalues",
+                   "eigenvectors", "gap_matrix", "singular_value", "singular_vector",
+                   "singular_vectors", "nuclear_norm", "pinv", "cholesky", "phi",
+                   "block_function"):
+    setattr(NumPyLinalg, _operation, staticmethod(getattr(linalg, "matcalc_" + _operation)))
+for _operation in _MATRIX_FUNCTIONS:
+    setattr(NumPyLinalg, _operation, staticmethod(partial(linalg.matcalc_matrix_function,
+                                                          _operation)))
 
 
 class _ArrayLinalg(_Refusals):

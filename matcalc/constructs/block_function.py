@@ -27,7 +27,7 @@ from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, COTANGENT, DIFFERENT
                         LATEX, NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC, construct)
 from ..shapes import same_size
 from .kronecker import kron
-from .spectral import SpectralMatrix, matrix_argument, runtime
+from .spectral import SpectralMatrix, codegen_rule, matrix_argument, numpy_rule
 
 __all__ = ["BlockFunction", "frechet", "block_function", "MATRIX_FUNCTIONS"]
 
@@ -254,19 +254,10 @@ for _name in _LATEX_NAMES:
 
 # == numeric ==
 
-@NUMPY.register(BlockFunction)
-def numpy_block_function(F, printer):
-    """L_f(..) -> ``matcalc_block_function(name, [A_1, ...], [C_1, ...])``."""
-    listed = lambda blocks: "[%s]" % ", ".join(printer._print(b) for b in blocks)
-    return "%s(%r, %s, %s)" % (runtime(printer, "matcalc_block_function"), F.name,
-                               listed(F.diagonal), listed(F.off_diagonal))
+_BLOCKS = lambda F: [F.name, F.diagonal, F.off_diagonal]
+NUMPY.register(BlockFunction)(numpy_rule("matcalc_block_function", _BLOCKS))
 
 
 # == codegen ==
 
-@CODEGEN.register(BlockFunction)
-def codegen_block_function(F, emit, env):
-    """L_f(..) -> ``B.block_function(name, [A_1, ...], [C_1, ...])``."""
-    listed = lambda blocks: "[%s]" % ", ".join(emit.value(b, env) for b in blocks)
-    return emit.emit(f"B.block_function({F.name!r}, {listed(F.diagonal)}, "
-                     f"{listed(F.off_diagonal)})")
+CODEGEN.register(BlockFunction)(codegen_rule("block_function", _BLOCKS))

@@ -24,49 +24,31 @@ from ..shapes import require_square
 from .diagonal import diagm
 from .hadamard import hadamard
 from .inverse import inverse
-from .spectral import SpectralMatrix, call_text, runtime, square_argument
+from .spectral import (OfMatrix, codegen_rule, kept_transposed, latex_rule, numpy_rule, reader,
+                       text_rule)
 from .vec import vec
 
 __all__ = ["Cholesky", "Phi", "cholesky", "phi"]
 
 
-class Cholesky(SpectralMatrix):
+class Cholesky(OfMatrix):
     """chol(S): the lower triangular L with L L^T = (S + S^T)/2 and a positive diagonal."""
-
-    def __new__(cls, S_):
-        return SpectralMatrix.__new__(cls, square_argument(S_, "chol()"))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        return self.arg.shape
+    function_name = "chol"
 
 
-class Phi(SpectralMatrix):
+class Phi(OfMatrix):
     """Phi(M): the strictly lower triangle of the square M plus half its diagonal."""
-
-    def __new__(cls, M):
-        return SpectralMatrix.__new__(cls, square_argument(M, "cholphi()"))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        return self.arg.shape
+    function_name = "cholphi"
 
 
 def cholesky(S_):
-    """chol(S), the lower Cholesky factor."""
+    """chol(S): the lower Cholesky factor L of (S + S')/2, L L' = (S + S')/2."""
     return Cholesky(S_)
 
 
 def phi(M):
-    """Phi(M) = tril(M, -1) + diag(M)/2."""
+    """cholphi(M): Phi(M) = tril(M, -1) + diag(M)/2, the lower triangle with half the diagonal
+    (Murray 2016)."""
     return Phi(M)
 
 
@@ -192,11 +174,8 @@ def cholesky_product(e):
 VALIDATE.register(Cholesky)(require_square)
 
 
-@TRANSPOSE.register(Cholesky)
-@TRANSPOSE.register(Phi)
-def transpose_triangular(M):
-    """L^T, Phi(M)^T: upper triangular, kept as written."""
-    return Transpose(M)
+TRANSPOSE.register(Cholesky)(kept_transposed)     # L^T, Phi(M)^T: upper triangular
+TRANSPOSE.register(Phi)(kept_transposed)
 
 
 # == printing ==
@@ -207,55 +186,25 @@ def latex_cholesky(M, printer):
     return printer.operator("chol", M.arg)
 
 
-@LATEX.register(Phi)
-def latex_phi(M, printer):
-    r"""``\Phi\left(M\right)``."""
-    return r"\Phi\left(%s\right)" % printer._print(M.arg)
+LATEX.register(Phi)(latex_rule(r"\Phi\left(%s\right)"))
 
 
 for _cls in (Cholesky, Phi):
     ATOMIC_LATEX.register(_cls)(lambda M: True)
     ATOMIC_TEXT.register(_cls)(lambda M: True)    # chol(S), cholphi(M): calls
-
-
-@TEXT.register(Cholesky)
-def text_cholesky(M, printer):
-    """``chol(S)``."""
-    return call_text(printer, read_chol.name, M.arg)
-
-
-@TEXT.register(Phi)
-def text_phi(M, printer):
-    """``cholphi(M)``."""
-    return call_text(printer, read_phi.name, M.arg)
+    TEXT.register(_cls)(text_rule())
 
 
 # == parsing ==
 
-@FUNCTIONS.define("chol")
-def read_chol(call):
-    """chol(S): the lower Cholesky factor of (S + S')/2."""
-    return cholesky(call.square_matrix(0))
-
-
-@FUNCTIONS.define("cholphi")
-def read_phi(call):
-    """cholphi(M): Phi(M), the lower triangle of M with its diagonal halved (Murray 2016)."""
-    return phi(call.square_matrix(0))
+FUNCTIONS.define("chol")(reader(cholesky))
+FUNCTIONS.define("cholphi")(reader(phi))
 
 
 # == numeric ==
 
-@NUMPY.register(Cholesky)
-def numpy_cholesky(M, printer):
-    """chol(S) -> ``matcalc_cholesky(S)`` (of (S + S^T)/2; nan when not positive definite)."""
-    return "%s(%s)" % (runtime(printer, "matcalc_cholesky"), printer._print(M.arg))
-
-
-@NUMPY.register(Phi)
-def numpy_phi(M, printer):
-    """Phi(M) -> ``matcalc_phi(M)``."""
-    return "%s(%s)" % (runtime(printer, "matcalc_phi"), printer._print(M.arg))
+NUMPY.register(Cholesky)(numpy_rule("matcalc_cholesky"))   # of (S + S^T)/2; nan off the SPD cone
+NUMPY.register(Phi)(numpy_rule("matcalc_phi"))
 
 
 @CONDITION.register(Cholesky)
@@ -266,13 +215,5 @@ def condition_cholesky(M):
 
 # == codegen ==
 
-@CODEGEN.register(Cholesky)
-def codegen_cholesky(M, emit, env):
-    """chol(S) -> ``B.cholesky(S)``."""
-    return emit.emit(f"B.cholesky({emit.value(M.arg, env)})")
-
-
-@CODEGEN.register(Phi)
-def codegen_phi(M, emit, env):
-    """Phi(M) -> ``B.phi(M)``."""
-    return emit.emit(f"B.phi({emit.value(M.arg, env)})")
+CODEGEN.register(Cholesky)(codegen_rule("cholesky"))
+CODEGEN.register(Phi)(codegen_rule("phi"))

@@ -14,7 +14,7 @@ symmetric points too, where they reduce to the symmetric ones.  Every derivative
 lambda_i simple: the oracle draws the symbols of a decomposition's argument with a
 separated spectrum (``DRAW``).
 """
-from sympy import Expr, Identity, MatAdd, MatMul, S, Transpose, ZeroMatrix
+from sympy import Identity, MatAdd, MatMul, S, Transpose, ZeroMatrix
 
 from ..algebra import canonical_product, transpose_of
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
@@ -24,67 +24,36 @@ from ..simplify.rewrite import normalize
 from .eigensystem import eigenvalues, eigenvectors
 from .pinv import PseudoInverse, pinv
 from .scalars import scalar
-from .spectral import (call_text, SpectralMatrix, SpectralScalar, is_symmetric_matrix, runtime,
-                       spectral_index, square_argument)
+from .spectral import (IndexedScalar, IndexedVector, codegen_rule, draw_argument, index_argument,
+                       indexed_arguments, is_symmetric_matrix, kept_transposed, numpy_rule,
+                       text_rule)
 
 __all__ = ["Eigenvalue", "Eigenvector", "LeftEigenvector", "eigenvalue", "eigenvector",
            "left_eigenvector"]
 
 
-class Eigenvalue(SpectralScalar):
+class Eigenvalue(IndexedScalar):
     """lambda_i(X): the i-th smallest eigenvalue of the square X (1-based)."""
-
-    def __new__(cls, X, i):
-        X = square_argument(X, "eig()")
-        return Expr.__new__(cls, X, spectral_index(i, X.shape[0], f"an eigenvalue of {X}"))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def index(self):
-        return self.args[1]
+    function_name = "eig"
 
 
-class _IndexedVector(SpectralMatrix):
-    """A vector of the spectrum of X, with X and its 1-based index as arguments."""
-
-    def __new__(cls, X, i):
-        X = square_argument(X, cls.function_name + "()")
-        index = spectral_index(i, X.shape[0], f"an eigenvector of {X}")
-        return SpectralMatrix.__new__(cls, X, index)
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def index(self):
-        return self.args[1]
-
-    @property
-    def shape(self):
-        return (self.arg.shape[0], S.One)
-
-
-class Eigenvector(_IndexedVector):
+class Eigenvector(IndexedVector):
     """v_i(X): the unit right eigenvector of lambda_i(X), its largest entry positive."""
     function_name = "eigvec"
 
 
-class LeftEigenvector(_IndexedVector):
+class LeftEigenvector(IndexedVector):
     """u_i(X): the left eigenvector of lambda_i(X), u_i^T X = lambda_i u_i^T, u_i^T v_i = 1."""
     function_name = "lefteigvec"
 
 
 def eigenvalue(X, i):
-    """lambda_i(X), ascending (i = 1 the smallest, i = n the largest)."""
+    """eig(X, i): the i-th smallest eigenvalue (i = n the largest)."""
     return Eigenvalue(X, i)
 
 
 def eigenvector(X, i):
-    """v_i(X), the unit eigenvector of lambda_i(X)."""
+    """eigvec(X, i): the unit eigenvector of eig(X, i), its largest entry positive."""
     return Eigenvector(X, i)
 
 
@@ -183,142 +152,62 @@ def pinv_kills_eigenvector(e):
 
 # == structure ==
 
-VALIDATE.register(Eigenvalue)(require_square)
-VALIDATE.register(_IndexedVector)(require_square)
-
-
-@TRANSPOSE.register(_IndexedVector)
-def transpose_eigenvector(M):
-    """v_i^T: kept as written."""
-    return Transpose(M)
+for _cls in (Eigenvalue, Eigenvector, LeftEigenvector):
+    VALIDATE.register(_cls)(require_square)
+TRANSPOSE.register(Eigenvector)(kept_transposed)
+TRANSPOSE.register(LeftEigenvector)(kept_transposed)
 
 
 # == printing ==
 
-def _subscripted(printer, letter, M):
-    return r"%s_{%s}\left(%s\right)" % (letter, printer._print(M.index), printer._print(M.arg))
+def _subscripted(letter):
+    def latex(M, printer):
+        return r"%s_{%s}\left(%s\right)" % (letter, printer._print(M.index), printer._print(M.arg))
+    latex.__doc__ = r"``%s_{i}\left(X\right)``." % letter
+    return latex
 
 
-@LATEX.register(Eigenvalue)
-def latex_eigenvalue(s, printer):
-    r"""``\lambda_{i}\left(X\right)``."""
-    return _subscripted(printer, r"\lambda", s)
-
-
-@LATEX.register(Eigenvector)
-def latex_eigenvector(M, printer):
-    r"""``v_{i}\left(X\right)``."""
-    return _subscripted(printer, "v", M)
-
-
-@LATEX.register(LeftEigenvector)
-def latex_left_eigenvector(M, printer):
-    r"""``u_{i}\left(X\right)``."""
-    return _subscripted(printer, "u", M)
-
-
-ATOMIC_LATEX.register(_IndexedVector)(lambda M: True)
-
-
-@TEXT.register(Eigenvalue)
-def text_eigenvalue(s, printer):
-    """``eig(X, i)``."""
-    return call_text(printer, read_eig.name, s.arg, s.index)
-
-
-@TEXT.register(_IndexedVector)
-def text_eigenvector(M, printer):
-    """``eigvec(X, i)``, ``lefteigvec(X, i)``."""
-    return call_text(printer, M.function_name, M.arg, M.index)
-
-
-ATOMIC_TEXT.register(Eigenvalue)(lambda s: True)      # eig(X, i) is a call
-ATOMIC_TEXT.register(_IndexedVector)(lambda M: True)
+LATEX.register(Eigenvalue)(_subscripted(r"\lambda"))
+LATEX.register(Eigenvector)(_subscripted("v"))
+LATEX.register(LeftEigenvector)(_subscripted("u"))
+ATOMIC_LATEX.register(Eigenvector)(lambda M: True)
+ATOMIC_LATEX.register(LeftEigenvector)(lambda M: True)
+for _cls in (Eigenvalue, Eigenvector, LeftEigenvector):
+    TEXT.register(_cls)(text_rule(indexed_arguments))   # eig(X, i), eigvec(X, i), ...
+    ATOMIC_TEXT.register(_cls)(lambda e: True)                     # a call
 
 
 # == parsing ==
 
-@FUNCTIONS.define("eig", args=(1, 2))
-def read_eig(call):
-    """eig(X): the eigenvalues of X ascending (a column); eig(X, i): the i-th smallest."""
-    X = call.square_matrix(0)
-    if len(call.args) == 1:
-        return eigenvalues(X)
-    return eigenvalue(X, _index_argument(call))
+def _reader(all_of, one_of):
+    def read(call):
+        X = call.square_matrix(0)
+        return all_of(X) if len(call.args) == 1 else one_of(X, index_argument(call))
+    read.__doc__ = f"{one_of.__doc__} With one argument: {all_of.__doc__}"
+    return read
 
 
-@FUNCTIONS.define("eigvec", args=(1, 2))
-def read_eigvec(call):
-    """eigvec(X, i): the unit eigenvector of eig(X, i); eigvec(X): all of them as columns."""
-    X = call.square_matrix(0)
-    if len(call.args) == 1:
-        return eigenvectors(X)
-    return eigenvector(X, _index_argument(call))
+FUNCTIONS.define("eig", args=(1, 2))(_reader(eigenvalues, eigenvalue))
+FUNCTIONS.define("eigvec", args=(1, 2))(_reader(eigenvectors, eigenvector))
 
 
 @FUNCTIONS.define("lefteigvec", args=2)
 def read_left_eigvec(call):
     """lefteigvec(X, i): the left eigenvector u_i of eig(X, i), u_i' * eigvec(X, i) = 1."""
-    return left_eigenvector(call.square_matrix(0), _index_argument(call))
-
-
-def _index_argument(call):
-    if call.shape(1) is not None:
-        raise call.error(f"{call.name}() takes an index (an integer or a dimension) as its "
-                         f"second argument, got the matrix \"{call.snippet(1)}\" (a name is "
-                         "a dimension only when a declared shape uses it, e.g. X: \"n,n\")")
-    i = call.expr(1)
-    if not i.is_integer:
-        raise call.error(f"{call.name}(): the index \"{call.snippet(1)}\" is not an integer "
-                         "or a dimension")
-    return i
+    return left_eigenvector(call.square_matrix(0), index_argument(call))
 
 
 # == numeric ==
 
-@NUMPY.register(Eigenvalue)
-def numpy_eigenvalue(s, printer):
-    """lambda_i(X) -> ``matcalc_eigenvalue(X, i)``."""
-    return "%s(%s, %s)" % (runtime(printer, "matcalc_eigenvalue"), printer._print(s.arg),
-                           printer._print(s.index))
-
-
-@NUMPY.register(Eigenvector)
-def numpy_eigenvector(M, printer):
-    """v_i(X) -> ``matcalc_eigenvector(X, i)``."""
-    return "%s(%s, %s)" % (runtime(printer, "matcalc_eigenvector"), printer._print(M.arg),
-                           printer._print(M.index))
-
-
-@NUMPY.register(LeftEigenvector)
-def numpy_left_eigenvector(M, printer):
-    """u_i(X) -> ``matcalc_left_eigenvector(X, i)``: row i of V^{-1}."""
-    return "%s(%s, %s)" % (runtime(printer, "matcalc_left_eigenvector"), printer._print(M.arg),
-                           printer._print(M.index))
-
-
-@DRAW.register(Eigenvalue)
-@DRAW.register(_IndexedVector)
-def draw_eigen(e):
-    """X's symbols get a separated spectrum: lambda_i simple, its neighbours far."""
-    return [e.arg]
+NUMPY.register(Eigenvalue)(numpy_rule("matcalc_eigenvalue", indexed_arguments))
+NUMPY.register(Eigenvector)(numpy_rule("matcalc_eigenvector", indexed_arguments))
+NUMPY.register(LeftEigenvector)(numpy_rule("matcalc_left_eigenvector", indexed_arguments))  # V^{-1}'s row
+for _cls in (Eigenvalue, Eigenvector, LeftEigenvector):
+    DRAW.register(_cls)(draw_argument)     # lambda_i simple, its neighbours far
 
 
 # == codegen ==
 
-@CODEGEN.register(Eigenvalue)
-def codegen_eigenvalue(s, emit, env):
-    """lambda_i(X) -> ``B.eigenvalue(X, i)``."""
-    return emit.emit(f"B.eigenvalue({emit.value(s.arg, env)}, {emit.dim(s.index)})")
-
-
-@CODEGEN.register(Eigenvector)
-def codegen_eigenvector(M, emit, env):
-    """v_i(X) -> ``B.eigenvector(X, i)``."""
-    return emit.emit(f"B.eigenvector({emit.value(M.arg, env)}, {emit.dim(M.index)})")
-
-
-@CODEGEN.register(LeftEigenvector)
-def codegen_left_eigenvector(M, emit, env):
-    """u_i(X) -> ``B.left_eigenvector(X, i)``."""
-    return emit.emit(f"B.left_eigenvector({emit.value(M.arg, env)}, {emit.dim(M.index)})")
+CODEGEN.register(Eigenvalue)(codegen_rule("eigenvalue", indexed_arguments))
+CODEGEN.register(Eigenvector)(codegen_rule("eigenvector", indexed_arguments))
+CODEGEN.register(LeftEigenvector)(codegen_rule("left_eigenvector", indexed_arguments))

@@ -16,6 +16,7 @@ sum_i exp(lambda_i(S)) reads e^S), and V^T V = V V^T = I for a symmetric X.
 from sympy import Dummy, Identity, Lambda, MatAdd, MatMul, OneMatrix, S, Transpose, exp, log, sqrt
 
 from ..algebra import canonical_product, scaled, split_coeff, transpose_of
+from ..errors import ShapeError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
                         NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
@@ -23,57 +24,39 @@ from .diagonal import diagm, diagvec
 from .hadamard import hadamard
 from .inverse import inverse, matrix_power
 from .matrix_functions import expm, logm, sqrtm
-from .spectral import (call_text, SpectralMatrix, is_symmetric_matrix, matrix_argument, runtime,
-                       square_argument)
+from .spectral import (OfMatrix, codegen_rule, draw_argument, is_symmetric_matrix,
+                       kept_transposed, latex_rule, matrix_argument, numpy_rule, reader,
+                       text_rule)
 
 __all__ = ["Eigenvalues", "Eigenvectors", "GapMatrix", "eigenvalues", "eigenvectors",
            "gap_matrix"]
 
 
-class Eigenvalues(SpectralMatrix):
+class Eigenvalues(OfMatrix):
     """lambda(X): the eigenvalues of the square X, ascending, as an n x 1 column."""
-
-    def __new__(cls, X):
-        return SpectralMatrix.__new__(cls, square_argument(X, "eig()"))
-
-    @property
-    def arg(self):
-        return self.args[0]
+    function_name = "eig"
 
     @property
     def shape(self):
         return (self.arg.shape[0], S.One)
 
 
-class Eigenvectors(SpectralMatrix):
+class Eigenvectors(OfMatrix):
     """V(X): the unit eigenvectors of X as columns, in the order of lambda(X)."""
-
-    def __new__(cls, X):
-        return SpectralMatrix.__new__(cls, square_argument(X, "eigvec()"))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        return self.arg.shape
+    function_name = "eigvec"
 
 
-class GapMatrix(SpectralMatrix):
+class GapMatrix(OfMatrix):
     """F(l) for a column l: F_ij = 1/(l_j - l_i) off the diagonal, 0 on it."""
+    function_name = "invgaps"
+    any_shape = True
 
     def __new__(cls, v):
         v = matrix_argument(v, "invgaps()")
         if v.shape[1] != 1:
-            from ..errors import ShapeError
             raise ShapeError(f"invgaps() needs a column, got {v} of shape {v.shape[0]} x "
                              f"{v.shape[1]}")
-        return SpectralMatrix.__new__(cls, v)
-
-    @property
-    def arg(self):
-        return self.args[0]
+        return OfMatrix.__new__(cls, v)
 
     @property
     def shape(self):
@@ -81,17 +64,17 @@ class GapMatrix(SpectralMatrix):
 
 
 def eigenvalues(X):
-    """lambda(X), ascending."""
+    """eig(X): the eigenvalues of X ascending, as a column."""
     return Eigenvalues(X)
 
 
 def eigenvectors(X):
-    """V(X), the unit eigenvectors as columns."""
+    """eigvec(X): the unit eigenvectors of X as columns, in the order of eig(X)."""
     return Eigenvectors(X)
 
 
 def gap_matrix(v):
-    """F(v): the inverse gaps 1/(v_j - v_i), zero diagonal."""
+    """invgaps(l): the matrix of 1/(l_j - l_i), zero on the diagonal (l a column)."""
     return GapMatrix(v)
 
 
@@ -225,11 +208,8 @@ VALIDATE.register(Eigenvalues)(require_square)
 VALIDATE.register(Eigenvectors)(require_square)
 
 
-@TRANSPOSE.register(Eigenvalues)
-@TRANSPOSE.register(Eigenvectors)
-def transpose_eigensystem(M):
-    """lambda^T, V^T: kept as written."""
-    return Transpose(M)
+TRANSPOSE.register(Eigenvalues)(kept_transposed)
+TRANSPOSE.register(Eigenvectors)(kept_transposed)
 
 
 @TRANSPOSE.register(GapMatrix)
@@ -240,98 +220,32 @@ def transpose_gap_matrix(M):
 
 # == printing ==
 
-@LATEX.register(Eigenvalues)
-def latex_eigenvalues(M, printer):
-    r"""``\lambda\left(X\right)``."""
-    return r"\lambda\left(%s\right)" % printer._print(M.arg)
-
-
-@LATEX.register(Eigenvectors)
-def latex_eigenvectors(M, printer):
-    r"""``V\left(X\right)``."""
-    return r"V\left(%s\right)" % printer._print(M.arg)
-
-
-@LATEX.register(GapMatrix)
-def latex_gap_matrix(M, printer):
-    r"""``\mathcal{F}\left(l\right)``."""
-    return r"\mathcal{F}\left(%s\right)" % printer._print(M.arg)
-
-
+LATEX.register(Eigenvalues)(latex_rule(r"\lambda\left(%s\right)"))
+LATEX.register(Eigenvectors)(latex_rule(r"V\left(%s\right)"))
+LATEX.register(GapMatrix)(latex_rule(r"\mathcal{F}\left(%s\right)"))
 for _cls in (Eigenvalues, Eigenvectors, GapMatrix):
     ATOMIC_LATEX.register(_cls)(lambda M: True)
     ATOMIC_TEXT.register(_cls)(lambda M: True)     # eig(X), eigvec(X), invgaps(l): calls
-
-
-@TEXT.register(Eigenvalues)
-def text_eigenvalues(M, printer):
-    """``eig(X)``."""
-    return call_text(printer, "eig", M.arg)
-
-
-@TEXT.register(Eigenvectors)
-def text_eigenvectors(M, printer):
-    """``eigvec(X)``."""
-    return call_text(printer, "eigvec", M.arg)
-
-
-@TEXT.register(GapMatrix)
-def text_gap_matrix(M, printer):
-    """``invgaps(l)``."""
-    return call_text(printer, read_gap_matrix.name, M.arg)
+    TEXT.register(_cls)(text_rule())
 
 
 # == parsing ==
 # eig(X) and eigvec(X) are read by eigen.py (one function each, with an optional index)
 
-@FUNCTIONS.define("invgaps")
-def read_gap_matrix(call):
-    """invgaps(l): the matrix of 1/(l_j - l_i), zero on the diagonal (l a column)."""
-    return gap_matrix(call.matrix(0))
+FUNCTIONS.define("invgaps")(reader(gap_matrix, square=False))   # invgaps(l), l a column
 
 
 # == numeric ==
 
-@NUMPY.register(Eigenvalues)
-def numpy_eigenvalues(M, printer):
-    """lambda(X) -> ``matcalc_eigenvalues(X)``."""
-    return "%s(%s)" % (runtime(printer, "matcalc_eigenvalues"), printer._print(M.arg))
-
-
-@NUMPY.register(Eigenvectors)
-def numpy_eigenvectors(M, printer):
-    """V(X) -> ``matcalc_eigenvectors(X)``."""
-    return "%s(%s)" % (runtime(printer, "matcalc_eigenvectors"), printer._print(M.arg))
-
-
-@NUMPY.register(GapMatrix)
-def numpy_gap_matrix(M, printer):
-    """F(l) -> ``matcalc_gap_matrix(l)``."""
-    return "%s(%s)" % (runtime(printer, "matcalc_gap_matrix"), printer._print(M.arg))
-
-
-@DRAW.register(Eigenvalues)
-@DRAW.register(Eigenvectors)
-def draw_eigensystem(e):
-    """X's symbols get a separated spectrum (simple eigenvalues)."""
-    return [e.arg]
+NUMPY.register(Eigenvalues)(numpy_rule("matcalc_eigenvalues"))
+NUMPY.register(Eigenvectors)(numpy_rule("matcalc_eigenvectors"))
+NUMPY.register(GapMatrix)(numpy_rule("matcalc_gap_matrix"))
+DRAW.register(Eigenvalues)(draw_argument)       # simple eigenvalues
+DRAW.register(Eigenvectors)(draw_argument)
 
 
 # == codegen ==
 
-@CODEGEN.register(Eigenvalues)
-def codegen_eigenvalues(M, emit, env):
-    """lambda(X) -> ``B.eigenvalues(X)``."""
-    return emit.emit(f"B.eigenvalues({emit.value(M.arg, env)})")
-
-
-@CODEGEN.register(Eigenvectors)
-def codegen_eigenvectors(M, emit, env):
-    """V(X) -> ``B.eigenvectors(X)``."""
-    return emit.emit(f"B.eigenvectors({emit.value(M.arg, env)})")
-
-
-@CODEGEN.register(GapMatrix)
-def codegen_gap_matrix(M, emit, env):
-    """F(l) -> ``B.gap_matrix(l)``."""
-    return emit.emit(f"B.gap_matrix({emit.value(M.arg, env)})")
+CODEGEN.register(Eigenvalues)(codegen_rule("eigenvalues"))
+CODEGEN.register(Eigenvectors)(codegen_rule("eigenvectors"))
+CODEGEN.register(GapMatrix)(codegen_rule("gap_matrix"))

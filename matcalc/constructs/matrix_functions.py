@@ -21,27 +21,14 @@ from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, CONDITION, DIFFERENT
 from ..shapes import require_square
 from .block_function import MATRIX_FUNCTIONS, frechet
 from .inverse import inverse
-from .spectral import SpectralMatrix, call_text, runtime, square_argument
+from .spectral import OfMatrix, codegen_rule, draw_argument, numpy_rule, text_rule
 
 __all__ = ["MatrixFunction", "MatrixExp", "MatrixLog", "MatrixSqrt", "expm", "logm", "sqrtm"]
 
 
-class MatrixFunction(SpectralMatrix):
-    """f(X) for a square X, a primary matrix function; subclasses name f."""
-
-    #: the name in the text language and in ``numeric.linalg`` / the backends
-    name = None
-
-    def __new__(cls, X):
-        return SpectralMatrix.__new__(cls, square_argument(X, f"{cls.name}()"))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        return self.arg.shape
+class MatrixFunction(OfMatrix):
+    """f(X) for a square X, a primary matrix function; subclasses name f (``function_name``,
+    also its name in ``numeric.linalg`` and the backends)."""
 
     @classmethod
     def derivative(cls, A):
@@ -51,7 +38,7 @@ class MatrixFunction(SpectralMatrix):
 
 class MatrixExp(MatrixFunction):
     """e^X = sum_k X^k / k!."""
-    name = "expm"
+    function_name = "expm"
 
     @classmethod
     def derivative(cls, A):
@@ -60,7 +47,7 @@ class MatrixExp(MatrixFunction):
 
 class MatrixLog(MatrixFunction):
     """log X, the principal logarithm (e^{log X} = X, eigenvalues' imaginary parts in (-pi, pi))."""
-    name = "logm"
+    function_name = "logm"
 
     @classmethod
     def derivative(cls, A):
@@ -69,7 +56,7 @@ class MatrixLog(MatrixFunction):
 
 class MatrixSqrt(MatrixFunction):
     """X^{1/2}, the principal square root (eigenvalues in the open right half-plane)."""
-    name = "sqrtm"
+    function_name = "sqrtm"
 
     @classmethod
     def derivative(cls, A):
@@ -93,7 +80,7 @@ def sqrtm(X):
 
 for _cls in (MatrixExp, MatrixLog, MatrixSqrt):
     construct(_cls, "matrix")
-    MATRIX_FUNCTIONS[_cls.name] = _cls
+    MATRIX_FUNCTIONS[_cls.function_name] = _cls
 
 
 # == differential ==
@@ -102,7 +89,7 @@ for _cls in (MatrixExp, MatrixLog, MatrixSqrt):
                        note=r"$\mathrm{d}f(X) = L_f(X, \mathrm{d}X)$")
 def d_matrix_function(F, d):
     """d f(X) = L_f(X, dX): the upper-right block of f([[X, dX], [0, X]])."""
-    return frechet(F.name, F.arg, d(F.arg))
+    return frechet(F.function_name, F.arg, d(F.arg))
 
 
 # == structure ==
@@ -141,12 +128,7 @@ ATOMIC_LATEX.register(MatrixExp)(lambda F: False)     # (e^{X})^{T}
 ATOMIC_LATEX.register(MatrixSqrt)(lambda F: False)
 
 
-@TEXT.register(MatrixFunction)
-def text_matrix_function(F, printer):
-    """``expm(X)``, ``logm(X)``, ``sqrtm(X)``."""
-    return call_text(printer, F.name, F.arg)
-
-
+TEXT.register(MatrixFunction)(text_rule())             # expm(X), logm(X), sqrtm(X)
 ATOMIC_TEXT.register(MatrixFunction)(lambda F: True)   # a call
 
 
@@ -155,21 +137,18 @@ ATOMIC_TEXT.register(MatrixFunction)(lambda F: True)   # a call
 def _reader(cls):
     def read(call):
         return cls(call.square_matrix(0))
-    read.__doc__ = f"{cls.name}(X): {cls.__doc__}"
+    read.__doc__ = f"{cls.function_name}(X): {cls.__doc__}"
     return read
 
 
 for _cls in (MatrixExp, MatrixLog, MatrixSqrt):
-    FUNCTIONS.define(_cls.name)(_reader(_cls))
+    FUNCTIONS.define(_cls.function_name)(_reader(_cls))
 
 
 # == numeric ==
 
-@NUMPY.register(MatrixFunction)
-def numpy_matrix_function(F, printer):
-    """f(X) -> ``matcalc_matrix_function("expm", X)`` (SciPy's expm, logm, sqrtm)."""
-    return "%s(%r, %s)" % (runtime(printer, "matcalc_matrix_function"), F.name,
-                           printer._print(F.arg))
+NUMPY.register(MatrixFunction)(numpy_rule(          # SciPy's expm, logm, sqrtm
+    "matcalc_matrix_function", lambda F: [F.function_name, F.arg]))
 
 
 @CONDITION.register(MatrixLog)
@@ -179,11 +158,8 @@ def condition_log_sqrt(F):
     return F.arg
 
 
-@DRAW.register(MatrixLog)
-@DRAW.register(MatrixSqrt)
-def draw_log_sqrt(F):
-    """X's symbols get a positive real, separated spectrum: the principal branch is real."""
-    return [F.arg]
+DRAW.register(MatrixLog)(draw_argument)    # a positive real spectrum: the principal branch is real
+DRAW.register(MatrixSqrt)(draw_argument)
 
 
 # == codegen ==
@@ -192,4 +168,4 @@ def draw_log_sqrt(F):
 def codegen_matrix_function(F, emit, env):
     """f(X) -> ``B.expm(X)`` / ``B.logm(X)`` / ``B.sqrtm(X)`` (a backend without one refuses
     it by name)."""
-    return emit.emit(f"B.{F.name}({emit.value(F.arg, env)})")
+    return codegen_rule(F.function_name)(F, emit, env)

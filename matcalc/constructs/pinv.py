@@ -13,20 +13,15 @@ from sympy import Identity, MatAdd, MatMul, S
 from ..algebra import transpose_of
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS,
                         LATEX, NUMPY, REWRITE, TEXT, TRANSPOSE, construct)
-from .spectral import SpectralMatrix, call_text, matrix_argument, runtime
+from .spectral import OfMatrix, codegen_rule, numpy_rule, text_rule
 
 __all__ = ["PseudoInverse", "pinv"]
 
 
-class PseudoInverse(SpectralMatrix):
+class PseudoInverse(OfMatrix):
     """M^+, the Moore-Penrose pseudo-inverse of an r x c matrix (c x r)."""
-
-    def __new__(cls, M):
-        return SpectralMatrix.__new__(cls, matrix_argument(M, "pinv()"))
-
-    @property
-    def arg(self):
-        return self.args[0]
+    function_name = "pinv"
+    any_shape = True
 
     @property
     def shape(self):
@@ -88,13 +83,8 @@ def latex_pinv(M, printer):
 ATOMIC_LATEX.register(PseudoInverse)(lambda M: False)   # (M^{+})^{T} takes parentheses
 
 
-@TEXT.register(PseudoInverse)
-def text_pinv(M, printer):
-    """``pinv(M)``."""
-    return call_text(printer, read_pinv.name, M.arg)
-
-
-ATOMIC_TEXT.register(PseudoInverse)(lambda M: True)   # pinv(M) is a call
+TEXT.register(PseudoInverse)(text_rule())            # pinv(M)
+ATOMIC_TEXT.register(PseudoInverse)(lambda M: True)   # a call
 
 
 # == parsing ==
@@ -107,15 +97,9 @@ def read_pinv(call):
 
 # == numeric ==
 
-@NUMPY.register(PseudoInverse)
-def numpy_pinv(M, printer):
-    """M^+ -> ``matcalc_pinv(M)`` (a fixed relative rank tolerance)."""
-    return "%s(%s)" % (runtime(printer, "matcalc_pinv"), printer._print(M.arg))
+NUMPY.register(PseudoInverse)(numpy_rule("matcalc_pinv"))   # a fixed relative rank tolerance
 
 
 # == codegen ==
 
-@CODEGEN.register(PseudoInverse)
-def codegen_pinv(M, emit, env):
-    """M^+ -> ``B.pinv(M)``."""
-    return emit.emit(f"B.pinv({emit.value(M.arg, env)})")
+CODEGEN.register(PseudoInverse)(codegen_rule("pinv"))

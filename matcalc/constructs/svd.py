@@ -22,8 +22,9 @@ from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, 
                         NUMPY, TEXT, TRANSPOSE, construct)
 from .pinv import pinv
 from .scalars import scalar
-from .spectral import (SpectralMatrix, SpectralScalar, call_text, matrix_argument, runtime,
-                       spectral_index)
+from .spectral import (IndexedScalar, IndexedVector, OfMatrix, SpectralMatrix, SpectralScalar,
+                       call_text, codegen_rule, draw_argument, index_argument, indexed_arguments,
+                       kept_transposed, matrix_argument, numpy_rule, text_rule)
 from .trace import trace
 
 __all__ = ["SingularValue", "SingularVector", "SingularVectors", "NuclearNorm",
@@ -33,11 +34,6 @@ __all__ = ["SingularValue", "SingularVector", "SingularVectors", "NuclearNorm",
 SIDES = ("left", "right")
 
 
-def _rank(X):
-    """k = min(m, n): the number of singular values."""
-    return Min(*X.shape)
-
-
 def _side(side):
     side = str(side)
     if side not in SIDES:
@@ -45,57 +41,47 @@ def _side(side):
     return Str(side)
 
 
-class SingularValue(SpectralScalar):
+class SingularValue(IndexedScalar):
     """sigma_i(X): the i-th largest singular value (1-based); sigma_1(X) = ||X||_2."""
-
-    def __new__(cls, X, i):
-        X = matrix_argument(X, "singval()")
-        return Expr.__new__(cls, X, spectral_index(i, _rank(X), f"a singular value of {X}"))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def index(self):
-        return self.args[1]
+    function_name = "singval"
+    square = False
 
 
-class SingularVector(SpectralMatrix):
+class SingularVector(IndexedVector):
     """u_i(X) (left, m x 1) or v_i(X) (right, n x 1), the singular vectors of sigma_i(X)."""
+    square = False
 
     def __new__(cls, X, i, side):
-        X = matrix_argument(X, "singvec()")
-        index = spectral_index(i, _rank(X), f"a singular vector of {X}")
-        return SpectralMatrix.__new__(cls, X, index, _side(side))
+        return IndexedVector.__new__(cls, X, i, _side(side))
 
-    arg = property(lambda self: self.args[0])
-    index = property(lambda self: self.args[1])
     side = property(lambda self: self.args[2].name)
+    function_name = property(lambda self: "singvec" if self.side == "right" else "lsingvec")
 
     @property
     def shape(self):
         return (self.arg.shape[0 if self.side == "left" else 1], S.One)
 
 
-class SingularVectors(SpectralMatrix):
-    """U(X) (m x k) or V(X) (n x k) of the thin SVD X = U diag(sigma) V^T."""
+class SingularVectors(OfMatrix):
+    """U(X) (m x k) or V(X) (n x k) of the thin SVD X = U diag(sigma) V^T, k = min(m, n)."""
+    any_shape = True
 
     def __new__(cls, X, side):
         return SpectralMatrix.__new__(cls, matrix_argument(X, "singvecs()"), _side(side))
 
-    arg = property(lambda self: self.args[0])
     side = property(lambda self: self.args[1].name)
+    function_name = property(lambda self: "singvecs" if self.side == "right" else "lsingvecs")
 
     @property
     def shape(self):
-        return (self.arg.shape[0 if self.side == "left" else 1], _rank(self.arg))
+        return (self.arg.shape[0 if self.side == "left" else 1], Min(*self.arg.shape))
 
 
 class NuclearNorm(SpectralScalar):
     """||X||_* = sum_i sigma_i(X), the nuclear (trace) norm."""
 
     is_nonnegative = True
+    function_name = "nuclear"
 
     def __new__(cls, X):
         return Expr.__new__(cls, matrix_argument(X, "nuclear()"))
@@ -180,11 +166,8 @@ def d_nuclear_norm(s, d):
 
 # == structure ==
 
-@TRANSPOSE.register(SingularVector)
-@TRANSPOSE.register(SingularVectors)
-def transpose_singular(M):
-    """u_i^T, U^T: kept as written."""
-    return Transpose(M)
+TRANSPOSE.register(SingularVector)(kept_transposed)
+TRANSPOSE.register(SingularVectors)(kept_transposed)
 
 
 # == printing ==
@@ -230,43 +213,20 @@ def text_singular_value(s, printer):
     """``norm2(X)`` for sigma_1, ``singval(X, i)`` otherwise."""
     if s.index == 1:
         return call_text(printer, read_norm2.name, s.arg)
-    return call_text(printer, read_singval.name, s.arg, s.index)
+    return call_text(printer, s.function_name, s.arg, s.index)
 
 
-@TEXT.register(SingularVector)
-def text_singular_vector(M, printer):
-    """``singvec(X, i)`` (right), ``lsingvec(X, i)`` (left)."""
-    name = read_singvec.name if M.side == "right" else read_lsingvec.name
-    return call_text(printer, name, M.arg, M.index)
-
-
-@TEXT.register(SingularVectors)
-def text_singular_vectors(M, printer):
-    """``singvecs(X)`` (V), ``lsingvecs(X)`` (U)."""
-    name = read_singvecs.name if M.side == "right" else read_lsingvecs.name
-    return call_text(printer, name, M.arg)
-
-
-@TEXT.register(NuclearNorm)
-def text_nuclear_norm(s, printer):
-    """``nuclear(X)``."""
-    return call_text(printer, read_nuclear.name, s.arg)
+TEXT.register(SingularVector)(text_rule(indexed_arguments))   # singvec(X, i), lsingvec(X, i)
+TEXT.register(SingularVectors)(text_rule())                   # singvecs(X), lsingvecs(X)
+TEXT.register(NuclearNorm)(text_rule())                       # nuclear(X)
 
 
 # == parsing ==
 
-def _index(call):
-    i = call.expr(1)
-    if call.shape(1) is not None or not i.is_integer:
-        raise call.error(f"{call.name}() takes an index (an integer or a dimension) as its "
-                         f"second argument, got \"{call.snippet(1)}\"")
-    return i
-
-
 @FUNCTIONS.define("singval", args=2)
 def read_singval(call):
     """singval(X, i): the i-th largest singular value."""
-    return singular_value(call.matrix(0), _index(call))
+    return singular_value(call.matrix(0), index_argument(call))
 
 
 @FUNCTIONS.define("norm2")
@@ -278,13 +238,13 @@ def read_norm2(call):
 @FUNCTIONS.define("singvec", args=2)
 def read_singvec(call):
     """singvec(X, i): the right singular vector v_i."""
-    return singular_vector(call.matrix(0), _index(call), "right")
+    return singular_vector(call.matrix(0), index_argument(call), "right")
 
 
 @FUNCTIONS.define("lsingvec", args=2)
 def read_lsingvec(call):
     """lsingvec(X, i): the left singular vector u_i = X v_i / sigma_i."""
-    return singular_vector(call.matrix(0), _index(call), "left")
+    return singular_vector(call.matrix(0), index_argument(call), "left")
 
 
 @FUNCTIONS.define("singvecs")
@@ -307,64 +267,19 @@ def read_nuclear(call):
 
 # == numeric ==
 
-@NUMPY.register(SingularValue)
-def numpy_singular_value(s, printer):
-    """sigma_i(X) -> ``matcalc_singular_value(X, i)``."""
-    return "%s(%s, %s)" % (runtime(printer, "matcalc_singular_value"), printer._print(s.arg),
-                           printer._print(s.index))
-
-
-@NUMPY.register(SingularVector)
-def numpy_singular_vector(M, printer):
-    """u_i(X), v_i(X) -> ``matcalc_singular_vector(X, i, side)``."""
-    return "%s(%s, %s, %r)" % (runtime(printer, "matcalc_singular_vector"),
-                               printer._print(M.arg), printer._print(M.index), M.side)
-
-
-@NUMPY.register(SingularVectors)
-def numpy_singular_vectors(M, printer):
-    """U(X), V(X) -> ``matcalc_singular_vectors(X, side)``."""
-    return "%s(%s, %r)" % (runtime(printer, "matcalc_singular_vectors"), printer._print(M.arg),
-                           M.side)
-
-
-@NUMPY.register(NuclearNorm)
-def numpy_nuclear_norm(s, printer):
-    """||X||_* -> ``matcalc_nuclear_norm(X)``."""
-    return "%s(%s)" % (runtime(printer, "matcalc_nuclear_norm"), printer._print(s.arg))
-
-
-@DRAW.register(SingularValue)
-@DRAW.register(SingularVector)
-@DRAW.register(SingularVectors)
-@DRAW.register(NuclearNorm)
-def draw_svd(e):
-    """X's symbols get well-separated singular values (simple, positive: full rank)."""
-    return [e.arg]
+_WITH_SIDE = lambda e: [e.arg, e.index, e.side]
+NUMPY.register(SingularValue)(numpy_rule("matcalc_singular_value", indexed_arguments))
+NUMPY.register(SingularVector)(numpy_rule("matcalc_singular_vector", _WITH_SIDE))
+NUMPY.register(SingularVectors)(numpy_rule("matcalc_singular_vectors",
+                                           lambda e: [e.arg, e.side]))
+NUMPY.register(NuclearNorm)(numpy_rule("matcalc_nuclear_norm"))
+for _cls in (SingularValue, SingularVector, SingularVectors, NuclearNorm):
+    DRAW.register(_cls)(draw_argument)      # separated singular values: simple, full rank
 
 
 # == codegen ==
 
-@CODEGEN.register(SingularValue)
-def codegen_singular_value(s, emit, env):
-    """sigma_i(X) -> ``B.singular_value(X, i)``."""
-    return emit.emit(f"B.singular_value({emit.value(s.arg, env)}, {emit.dim(s.index)})")
-
-
-@CODEGEN.register(SingularVector)
-def codegen_singular_vector(M, emit, env):
-    """u_i(X), v_i(X) -> ``B.singular_vector(X, i, side)``."""
-    return emit.emit(f"B.singular_vector({emit.value(M.arg, env)}, {emit.dim(M.index)}, "
-                     f"{M.side!r})")
-
-
-@CODEGEN.register(SingularVectors)
-def codegen_singular_vectors(M, emit, env):
-    """U(X), V(X) -> ``B.singular_vectors(X, side)``."""
-    return emit.emit(f"B.singular_vectors({emit.value(M.arg, env)}, {M.side!r})")
-
-
-@CODEGEN.register(NuclearNorm)
-def codegen_nuclear_norm(s, emit, env):
-    """||X||_* -> ``B.nuclear_norm(X)``."""
-    return emit.emit(f"B.nuclear_norm({emit.value(s.arg, env)})")
+CODEGEN.register(SingularValue)(codegen_rule("singular_value", indexed_arguments))
+CODEGEN.register(SingularVector)(codegen_rule("singular_vector", _WITH_SIDE))
+CODEGEN.register(SingularVectors)(codegen_rule("singular_vectors", lambda e: [e.arg, e.side]))
+CODEGEN.register(NuclearNorm)(codegen_rule("nuclear_norm"))
