@@ -83,20 +83,25 @@ def test_jacobian_of_a_matrix_function_is_its_kronecker_block_form(f):
     assert check_jacobian(f(X), X, J).passed
 
 
-def test_hessian_of_tr_exp_and_of_a_block_gradient():
+def test_hessian_of_tr_exp():
+    """The Jacobian of vec(e^{X^T}): L_exp of the Kronecker blocks times the commutation matrix
+    (the Hessians of tr(A^T f(X)), whose gradient L_f(X^T, A) has X in both diagonal blocks,
+    are checked with their Hessian-vector products below)."""
     H = matcalc.hessian(Trace(expm(X)), X)
     assert check_hessian(Trace(expm(X)), X, H).passed
-    f = Trace(A.T * sqrtm(X))                      # grad = L_sqrt(X^T, A): X in both diagonal blocks
-    H = matcalc.hessian(f, X)
-    assert check_hessian(f, X, H).passed
 
 
-def test_hessian_vector_product_of_tr_A_transpose_exp():
-    f = Trace(A.T * expm(X))
+@pytest.mark.parametrize("f", [expm, logm, sqrtm])
+def test_hessian_vector_product_of_tr_A_transpose_f(f):
+    """The generated H v of tr(A^T f(X)) (through the block form) against the dense Hessian,
+    which the oracle checks against differences, and the generated gradient."""
+    f = Trace(A.T * f(X))
     hvp = hessian_vector_product(f, X)
     point = random_point(f, sizes={n: 3}, seed=1)
     V = np.random.default_rng(5).standard_normal((3, 3))
-    dense = evaluate(matcalc.hessian(f, X), point)
+    H = matcalc.hessian(f, X)
+    assert check_hessian(f, X, H, points=1).passed
+    dense = evaluate(H, point)
     got = np.asarray(hvp(V, X=point[X], A=point[A])).reshape(-1, order="F")
     np.testing.assert_allclose(got, dense @ V.reshape(-1, order="F"), rtol=1e-8, atol=1e-10)
     # the gradient's generated code agrees with the oracle too

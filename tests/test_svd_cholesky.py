@@ -131,9 +131,15 @@ def test_gaussian_log_density_through_the_cholesky_factor():
     assert_gradient(parsed.expr, Sp, expected, symbolic=False)
 
 
-def test_cholesky_jacobian_and_phi_identification():
-    J = matcalc.jacobian(L, S)
-    assert check_jacobian(L, S, J).passed
+def test_differential_of_the_cholesky_factor_is_murrays():
+    """Murray (2016) eq. 8: dL = L Phi(L^{-1} sym(dS) L^{-T}); its Jacobian against differences."""
+    from matcalc.differential import differential
+    dL = differential(L, S)
+    assert str(dL) == "chol(S)*cholphi(chol(S)**(-1)*((1/2)*(dS + dS.T))*chol(S).T**(-1))"
+    assert check_jacobian(L, S, matcalc.jacobian(L, S)).passed
+
+
+def test_phi_identification_and_jacobian():
     f = Trace(A.T * phi(X * A))                  # <A, Phi(X A)> = <Phi(A), X A>
     assert_gradient(f, X, phi(A) * A.T)
     assert check_jacobian(phi(X * A), X, matcalc.jacobian(phi(X * A), X)).passed
