@@ -19,6 +19,14 @@ from .constructs.nonsmooth import relu
 from .constructs.scalars import scalar
 from .constructs.softmax import logsumexp, softmax
 from .constructs.vec import Vec, vec
+from .constructs.block_function import frechet
+from .constructs.cholesky import cholesky, phi
+from .constructs.eigen import eigenvalue, eigenvector, left_eigenvector
+from .constructs.eigensystem import eigenvalues, eigenvectors
+from .constructs.matrix_functions import expm, logm, sqrtm
+from .constructs.pinv import pinv
+from .constructs.svd import (nuclear_norm, singular_value, singular_vector, singular_vectors,
+                             spectral_norm)
 from .derivatives import Derivation, Step, derive, grad, hessian, jacobian
 from .printing import derivation_latex, init_printing, latex
 from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
@@ -33,7 +41,11 @@ __all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "deriv
            "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
            "relu", "softmax", "logsumexp",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
-           "diagonal", "positive", "declare", "structure_of", "name_intermediates", "Named"]
+           "diagonal", "positive", "declare", "structure_of",
+           "eigenvalue", "eigenvector", "left_eigenvector", "eigenvalues", "eigenvectors",
+           "singular_value", "singular_vector", "singular_vectors", "spectral_norm",
+           "nuclear_norm", "pinv", "cholesky", "phi", "expm", "logm", "sqrtm", "frechet",
+           "name_intermediates", "Named"]
 
 
 _LAZY = {  # name -> submodule; loaded on first use (the evaluator imports numpy)

@@ -431,6 +431,10 @@ KINKS = Operation(
     "kinks", "rule(expr) -> the expressions (scalars or matrices) whose sign changes are the "
              "kinks of expr (|a|, sign(a), max(a, b): a, a, a - b), or (); finite differences "
              "whose steps cross a kink are not evidence")
+DRAW = Operation(
+    "draw", "rule(expr) -> the matrix sub-expressions whose symbols the oracle draws with a "
+            "separated spectrum (well-spaced real eigenvalues and singular values): a "
+            "decomposition is differentiable only where they are simple")
 
 
 def numpycode_hook(expr, printer):

@@ -4,11 +4,19 @@ Every derivative a test asserts goes through ``assert_gradient``: the symbolic
 result is compared with the Cookbook form (exactly, or on the canonical form),
 and both are checked numerically against finite differences by the evaluator.
 """
-import pytest
-from sympy import MatrixSymbol, symbols
+import os
 
-import matcalc
-from matcalc.simplify import equal_forms
+# The tests evaluate thousands of tiny matrices: BLAS threads only contend for the (shared)
+# cores -- SciPy's expm of a 5 x 5 matrix took 5 ms with them on a loaded 2-core machine,
+# 0.1 ms without.  Set before NumPy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
+from sympy import MatrixSymbol, symbols  # noqa: E402
+
+import matcalc  # noqa: E402
+from matcalc.simplify import equal_forms  # noqa: E402
 
 n, m, k, p = symbols("n m k p", integer=True, positive=True)
 

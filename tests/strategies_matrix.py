@@ -17,7 +17,15 @@ a row all occur. Every construct of the design's list appears:
     1x1 forms, norms, log-determinants, determinants, traces of Kronecker
     products, entry sums, log-sum-exps (of vectors; summed per column or row of a
     matrix), max/min of two scalars, and scalar functions of all of these (relu,
-    |s|, sign(s) s^2, H(s) s^2 among them).
+    |s|, sign(s) s^2, H(s) s^2 among them); and the
+    decompositions: eigenvalues, eigenvectors (right, left, all), singular
+    values and vectors, nuclear norms, pseudo-inverses, Cholesky factors and
+    Phi, e^M, log M, M^{1/2} and their block-form Frechet derivatives.
+
+A decomposition's argument is one whose spectrum the oracle controls: the
+variable (or a constant) itself, transposed or affinely shifted (2 X + I), whose
+symbols it draws with well-separated eigenvalues / singular values (``DRAW``);
+logarithms, square roots and Cholesky factors see SPD shifts ``3 I + M M^T``.
 
 Inverses and logarithms only ever see arguments that are well conditioned or
 positive at the evaluator's points (``3 I + M M^T``, ``1 + M∘M``, X ~ I + noise),
@@ -44,6 +52,14 @@ import matcalc
 from matcalc import logsumexp, norm, orthogonal, relu, scalar, sigmoid, spd
 from matcalc.constructs.nonsmooth import elementwise_extremum
 from matcalc.constructs.softmax import LogSumExp, Softmax
+from matcalc.constructs.block_function import frechet
+from matcalc.constructs.cholesky import cholesky, phi
+from matcalc.constructs.diagonal import diagvec
+from matcalc.constructs.eigen import eigenvalue, eigenvector, left_eigenvector
+from matcalc.constructs.eigensystem import eigenvalues, eigenvectors
+from matcalc.constructs.matrix_functions import expm, logm, sqrtm
+from matcalc.constructs.pinv import pinv
+from matcalc.constructs.svd import nuclear_norm, singular_value, singular_vector
 
 n, m = symbols("n m", integer=True, positive=True)
 ONE = Integer(1)
@@ -175,7 +191,11 @@ def matrices(draw, shape, depth, var):
             kinds += ["inverse-of-variable"]
     if c == 1 and r != 1:
         kinds += ["diagonal-of"]
+    if draw(st.sampled_from(DECOMPOSITION_GATE)):
+        kinds += DECOMPOSITION_KINDS.get(_kind_of_shape(shape), [])
     kind = draw(st.sampled_from(kinds))
+    if kind in DECOMPOSITIONS:
+        return DECOMPOSITIONS[kind](draw, shape, depth, var)
     sub = lambda s=shape: draw(matrices(s, depth - 1, var))
     inner = lambda: draw(st.sampled_from(_dims(var)))
     if kind == "mul":
@@ -266,9 +286,13 @@ def scalars(draw, depth, var):
              "kron-trace", "entry-sum", "lambda", "logsumexp", "logsumexp-matrix"]
     if var.shape[0] == var.shape[1] and var.shape[0] != 1:
         kinds.append("logdet-variable")
+    if draw(st.sampled_from(DECOMPOSITION_GATE)):
+        kinds += list(SPECTRAL_SCALARS)
     if depth > 1:
         kinds += ["add", "add", "mul", "quotient", "power", "function", "function", "extremum"]
     kind = draw(st.sampled_from(kinds))
+    if kind in SPECTRAL_SCALARS:
+        return SPECTRAL_SCALARS[kind](draw, depth, var)
     mat = lambda s: draw(matrices(s, sub_depth, var))
     if kind == "trace":
         return Trace(mat(draw(st.sampled_from(shapes))))
@@ -318,6 +342,141 @@ def scalars(draw, depth, var):
 
 
 # --------------------------------------------------------------------------
+# decompositions and matrix functions
+# --------------------------------------------------------------------------
+#: whether a node may be a decomposition, drawn per node: one in six in the CI fast profile
+#: (a decomposition draw costs about three plain ones: SciPy, separated-spectrum points, larger
+#: Jacobians); ``benchmarks/campaign_decompositions.py`` sets ``(True,)``
+DECOMPOSITION_GATE = (True, False, False, False, False, False)
+
+
+def _kind_of_shape(shape):
+    r, c = shape
+    if r == c and r != 1:
+        return "square"
+    if c == 1 and r != 1:
+        return "column"
+    return None
+
+
+def _spectral_arguments(r, var):
+    """r x r matrices whose eigenvalues the oracle keeps real and separated: the variable,
+    its transpose and an affine shift of it, and the constants (not the orthogonal Q, whose
+    eigenvalues are complex)."""
+    out = []
+    if tuple(var.shape) == (r, r):
+        out += [var, var, Transpose(var), MatAdd(MatMul(2, var), _I(r))]
+    out += [M for M in CONSTANTS.get((r, r), []) if M.name != "Q"]
+    return out
+
+
+def _singular_arguments(var):
+    """Matrices whose singular values the oracle keeps separated: the variable, its
+    transpose, a multiple, and the rectangular constants."""
+    return [var, var, Transpose(var), MatMul(Rational(1, 2), var)] + CONSTANTS[(n, m)][:1]
+
+
+def _index(draw, size):
+    """1, 2 or the last index (the dimension itself)."""
+    return draw(st.sampled_from([1, 2, size]))
+
+
+def _small(draw, shape, depth, var):
+    """M/4: a matrix expression scaled into e^M's comfortable range."""
+    return MatMul(Rational(1, 4), draw(matrices(shape, depth - 1, var)))
+
+
+def _spd_of(draw, r, depth, var):
+    k = draw(st.sampled_from(_dims(var)))
+    return spd_shift(draw(matrices((r, k), depth - 1, var)))
+
+
+def _eigvec(draw, shape, depth, var):
+    r = shape[0]
+    M = draw(st.sampled_from(_spectral_arguments(r, var)))
+    build = draw(st.sampled_from([eigenvector, eigenvector, left_eigenvector]))
+    return build(M, _index(draw, r))
+
+
+def _singvec(draw, shape, depth, var):
+    Y = draw(st.sampled_from(_singular_arguments(var)))
+    side = "left" if Y.shape[0] == shape[0] else "right"
+    if Y.shape[0 if side == "left" else 1] != shape[0] or ONE in Y.shape:
+        reject()
+    return singular_vector(Y, draw(st.sampled_from([1, 2])), side)
+
+
+def _frechet(draw, shape, depth, var):
+    name = draw(st.sampled_from(["expm", "logm", "sqrtm"]))
+    r = shape[0]
+    A = (_small(draw, shape, depth, var) if name == "expm" else _spd_of(draw, r, depth, var))
+    return frechet(name, A, draw(matrices(shape, depth - 1, var)))
+
+
+#: matrix-valued decompositions by the shape they produce
+DECOMPOSITIONS = {
+    "expm": lambda draw, shape, depth, var: expm(_small(draw, shape, depth, var)),
+    "logm": lambda draw, shape, depth, var: logm(_spd_of(draw, shape[0], depth, var)),
+    "sqrtm": lambda draw, shape, depth, var: sqrtm(_spd_of(draw, shape[0], depth, var)),
+    "frechet": _frechet,
+    "cholesky": lambda draw, shape, depth, var: cholesky(_spd_of(draw, shape[0], depth, var)),
+    "phi": lambda draw, shape, depth, var: phi(draw(matrices(shape, depth - 1, var))),
+    "pinv": lambda draw, shape, depth, var: pinv(_spd_of(draw, shape[0], depth, var)),
+    "eigenvectors": lambda draw, shape, depth, var: eigenvectors(
+        draw(st.sampled_from(_spectral_arguments(shape[0], var)))),
+    "eigvec": _eigvec,
+    "eigenvalues": lambda draw, shape, depth, var: eigenvalues(
+        draw(st.sampled_from(_spectral_arguments(shape[0], var)))),
+    "singvec": _singvec,
+}
+DECOMPOSITION_KINDS = {
+    "square": ["expm", "logm", "sqrtm", "frechet", "cholesky", "phi", "pinv", "eigenvectors"],
+    "column": ["eigvec", "eigenvalues", "singvec", "singvec"],
+}
+
+
+def _eigenvalue(draw, depth, var):
+    r = draw(st.sampled_from([d for d in (n, m) if _spectral_arguments(d, var)]))
+    return eigenvalue(draw(st.sampled_from(_spectral_arguments(r, var))), _index(draw, r))
+
+
+def _singular_value(draw, depth, var):
+    Y = draw(st.sampled_from(_singular_arguments(var)))
+    index = 1 if ONE in Y.shape else draw(st.sampled_from([1, 2]))
+    return singular_value(Y, index)
+
+
+def _spectral_sum(draw, depth, var):
+    """sum_i f(lambda_i(M)) = 1^T f(lambda(M))."""
+    r = draw(st.sampled_from([d for d in (n, m) if _spectral_arguments(d, var)]))
+    lam = eigenvalues(draw(st.sampled_from(_spectral_arguments(r, var))))
+    f = draw(st.sampled_from(["exp", "square", "tanh"]))
+    body = {"exp": lambda L: MatMul(Rational(1, 4), L).applyfunc(exp),
+            "square": lambda L: HadamardPower(L, 2), "tanh": lambda L: L.applyfunc(tanh)}[f]
+    return scalar(MatMul(OneMatrix(ONE, r), body(lam)))
+
+
+def _chol_logdet(draw, depth, var):
+    """sum_i log L_ii of L = chol(3 I + M M^T)."""
+    r = draw(st.sampled_from([n, m]))
+    L = cholesky(_spd_of(draw, r, max(depth - 1, 1), var))
+    return scalar(MatMul(OneMatrix(ONE, r), diagvec(L).applyfunc(log)))
+
+
+#: scalar decompositions
+SPECTRAL_SCALARS = {
+    "eigenvalue": _eigenvalue,
+    "singular-value": _singular_value,
+    "nuclear-norm": lambda draw, depth, var: nuclear_norm(
+        draw(st.sampled_from(_singular_arguments(var)))),
+    "spectral-sum": _spectral_sum,
+    "trace-expm": lambda draw, depth, var: Trace(expm(MatMul(
+        Rational(1, 4), draw(matrices((n, n), max(depth - 1, 0), var))))),
+    "chol-logdet": _chol_logdet,
+}
+
+
+# --------------------------------------------------------------------------
 # whole problems
 # --------------------------------------------------------------------------
 @dataclass
@@ -353,6 +512,13 @@ from matcalc.constructs.norm import *
 from matcalc.constructs.scalars import *
 from matcalc.constructs.softmax import *
 from matcalc.constructs.structured import StructuredMatrixSymbol
+from matcalc.constructs.block_function import *
+from matcalc.constructs.cholesky import *
+from matcalc.constructs.eigen import *
+from matcalc.constructs.eigensystem import *
+from matcalc.constructs.matrix_functions import *
+from matcalc.constructs.pinv import *
+from matcalc.constructs.svd import *
 import matcalc
 import matcalc.derivatives
 """

@@ -364,7 +364,7 @@ CLI_CASES = {
     "unknown-variable": (["grad", "tr(A)", "--wrt", "Z"], "unknown variable 'Z' in --wrt"),
     "unbalanced": (["grad", "tr(X", "--wrt", "X"], "unbalanced '('"),
     "empty": (["grad", "", "--wrt", "X"], "empty input"),
-    "unknown-function": (["grad", "expm(X)", "--wrt", "X"], "unknown function 'expm'"),
+    "unknown-function": (["grad", "frobm(X)", "--wrt", "X"], "unknown function 'frobm'"),
     "injection": (["grad", "__import__('os').system('echo pwned')", "--wrt", "X"],
                   "unexpected character"),
     "too-deep": (["grad", "(" * 500 + "X" + ")" * 500, "--wrt", "X"], "too deeply nested"),

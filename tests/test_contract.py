@@ -12,12 +12,22 @@ import matcalc
 import numpy as np
 from matcalc.algebra import transpose_of
 from matcalc.codegen import codegen
+from matcalc.constructs.block_function import BlockFunction, frechet
+from matcalc.constructs.cholesky import Cholesky, Phi, cholesky, phi
 from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.constructs.differentials import Differential, DifferentialSymbol, ScalarDifferential
+from matcalc.constructs.eigen import (Eigenvalue, Eigenvector, LeftEigenvector, eigenvalue,
+                                     eigenvector, left_eigenvector)
+from matcalc.constructs.eigensystem import (Eigenvalues, Eigenvectors, GapMatrix, eigenvalues,
+                                           eigenvectors, gap_matrix)
 from matcalc.constructs.elementwise import elementwise
+from matcalc.constructs.matrix_functions import MatrixExp, MatrixLog, MatrixSqrt, expm, logm, sqrtm
 from matcalc.constructs.norm import Norm
+from matcalc.constructs.pinv import PseudoInverse, pinv
 from matcalc.constructs.scalars import scalar
 from matcalc.constructs.softmax import LogSumExp, Softmax
+from matcalc.constructs.svd import (NuclearNorm, SingularValue, SingularVector, SingularVectors,
+                                   nuclear_norm, singular_value, singular_vector, singular_vectors)
 from matcalc.constructs.vec import Vec
 from matcalc.differential import differential
 from matcalc.errors import UnsupportedError
@@ -78,6 +88,23 @@ EXAMPLES = {
     DifferentialSymbol: (DifferentialSymbol.of(X), None),
     Differential: (Differential(A * X), None),
     ScalarDifferential: (ScalarDifferential(Trace(A * X)), None),
+    PseudoInverse: (pinv(A * X), X),
+    Eigenvalue: (eigenvalue(X, 2), X),
+    Eigenvector: (eigenvector(X, 1), X),
+    LeftEigenvector: (left_eigenvector(X, n), X),
+    Eigenvalues: (eigenvalues(X), X),
+    Eigenvectors: (eigenvectors(X), X),
+    GapMatrix: (gap_matrix(eigenvalues(X)), X),
+    SingularValue: (singular_value(X, 2), X),
+    SingularVector: (singular_vector(X, 1, "left"), X),
+    SingularVectors: (singular_vectors(X, "right"), X),
+    NuclearNorm: (nuclear_norm(X), X),
+    Cholesky: (cholesky(X * X.T + Identity(n)), X),
+    Phi: (phi(A * X), X),
+    MatrixExp: (expm(X), X),
+    MatrixLog: (logm(X), X),
+    MatrixSqrt: (sqrtm(X), X),
+    BlockFunction: (frechet("expm", A, X), X),
 }
 
 #: the scalar whose gradient puts the construct around dX (default: tr(W^T F) or F itself)

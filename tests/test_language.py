@@ -70,7 +70,8 @@ def test_a_to_the_b_with_scalars():
     ("x ./ y", "x", "jacobian", "diagm(y.^-1)"),
     ("sum(x .^ 3)", "x", "gradient", "3*x.^2"),
     ("sum(X)", "X", "gradient", "ones(n, n)"),
-    ("norm2(X)", "X", "gradient", "1/norm(X)*X"),
+    ("norm2(X)", "X", "gradient", "lsingvec(X, 1)*singvec(X, 1)'"),   # spectral norm
+        ("norm2(x)", "x", "gradient", "1/norm(x)*x"),                       # 2-norm
     ("sum(relu(A*x))", "x", "gradient", "A'*heaviside(A*x)"),
     ("sum(abs(x) .* sign(x))", "x", "gradient", "map(u -> sign(u)^2, x)"),   # 1 away from 0
     ("sum(arcsin(x/2))", "x", "gradient", "(1/2)*map(u -> 1/sqrt(1 - u^2), (1/2)*x)"),

@@ -2,11 +2,14 @@
 
 ``_Ops`` holds what NumPy, JAX and PyTorch share (products with a transposed operand, the
 trace of a product, vec, Kronecker and commutation products applied without forming them);
-``_NumPyOps``, ``_JaxOps`` and ``_TorchOps`` bind the library.  ``backend_ops(name)`` gives the
+``_NumPyOps``, ``_JaxOps`` and ``_TorchOps`` bind the library (decompositions and matrix
+functions: ``linalg_ops.py``).  ``backend_ops(name)`` gives the
 one instance of a backend, saying how to install JAX or PyTorch when it is missing.
 """
 import math
 from functools import reduce
+
+from .linalg_ops import JaxLinalg, NumPyLinalg, TorchLinalg
 
 __all__ = ["BACKENDS", "backend_ops"]
 
@@ -162,7 +165,7 @@ class _Ops:
         return value
 
 
-class _NumPyOps(_Ops):
+class _NumPyOps(NumPyLinalg, _Ops):
     name = "numpy"
 
     def __init__(self):
@@ -234,7 +237,7 @@ class _NumPyOps(_Ops):
         return self.lib.arctanh(x)
 
 
-class _JaxOps(_NumPyOps):
+class _JaxOps(JaxLinalg, _NumPyOps):
     name = "jax"
 
     def __init__(self):
@@ -275,7 +278,7 @@ class _JaxOps(_NumPyOps):
         return self.mm_tn(M, d * M)       # traced: no branch on the values
 
 
-class _TorchOps(_Ops):
+class _TorchOps(TorchLinalg, _Ops):
     name = "torch"
 
     def __init__(self):

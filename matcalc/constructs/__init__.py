@@ -23,6 +23,13 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``nonsmooth``             ``sign``, the step ``H``, ``max``/``min`` (``relu``): derivatives away from kinks
 ``log1p``                 ``log(1 + x)`` (the README's worked example of adding a construct)
 ``differentials``         ``dX``, ``d(U)``, ``d(s)``
+``pinv``                  ``M^+``, the Moore-Penrose pseudo-inverse
+``eigen``                 ``lambda_i(X)``, ``v_i(X)``, ``u_i(X)``: one eigenvalue / eigenvector
+``eigensystem``           ``lambda(X)``, ``V(X)``, the inverse gaps ``F(lambda)``
+``svd``                   ``sigma_i(X)``, ``u_i(X)``, ``v_i(X)``, ``U(X)``, ``V(X)``, ``||X||_2``, ``||X||_*``
+``cholesky``              ``chol(S)``, ``Phi(M)``
+``matrix_functions``      ``e^X``, ``log X``, ``X^{1/2}``
+``block_function``        ``L_f(A, E)``: Frechet derivatives of matrix functions in block form
 ========================  ==============================================================
 
 The order of the imports does not matter: where several rules of one stage apply to the
@@ -31,3 +38,5 @@ same construct, their ``order=`` says which comes first.
 from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
                inverse, kronecker, log1p, nonsmooth, norm, products, scalars, softmax, special,
                structured, trace, transpose, vec)
+from . import (block_function, cholesky, eigen, eigensystem, matrix_functions,  # noqa: E402
+               pinv, svd)  # the decompositions, built on the constructs above

@@ -129,6 +129,36 @@ def diagonal_of_diag(e):
     return e
 
 
+def _is_diagonal(M):
+    """diag(v) (a column v), its inverse or integer powers, scaled: diagonal by construction."""
+    coeff, mats = flat_matmul(M)
+    if len(mats) != 1:
+        return False
+    D = mats[0]
+    while getattr(D, "is_Inverse", False) or (hasattr(D, "base") and hasattr(D, "exp")
+                                               and D.exp.is_Integer):
+        D = D.arg if getattr(D, "is_Inverse", False) else D.base
+    return isinstance(D, DiagMatrix) and D.args[0].shape[1] == 1
+
+
+@REWRITE.register(DiagMatrix)
+def diag_of_diagonal_of_diagonal(e):
+    """diag(diagvec(D)) = D for a diagonal D (diag(v), its inverse and powers, scaled)."""
+    v = e.args[0]
+    if isinstance(v, DiagonalOf) and _is_diagonal(v.args[0]):
+        return v.args[0]
+    return e
+
+
+@REWRITE.register(DiagMatrix)
+def diag_of_ones(e):
+    """diag(1_n) = I_n."""
+    v = e.args[0]
+    if isinstance(v, OneMatrix) and 1 in (v.shape[0], v.shape[1]):
+        return Identity(max(v.shape, key=lambda d: d != 1))
+    return e
+
+
 @NEGATE.register(DiagMatrix)
 def negate_diag(M):
     """-diag(u) = diag(-u) when u absorbs the sign."""

@@ -101,9 +101,10 @@ def text_norm(s, printer):
 
 # == parsing ==
 
-@FUNCTIONS.define("norm", "norm2")
+@FUNCTIONS.define("norm")
 def read_norm(call):
-    """norm(E), norm2(E): the Frobenius norm of a matrix, the 2-norm of a vector."""
+    """norm(E): the Frobenius norm of a matrix, the 2-norm of a vector (``norm2`` of a vector
+    too: see constructs/svd.py)."""
     return norm(call.matrix(0))
 
 

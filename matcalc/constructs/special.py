@@ -6,11 +6,12 @@ A leaf is never differentiated by a rule: the variable's differential is dX and 
 other leaf is a constant (d = 0).
 """
 from sympy import Identity, MatrixSymbol, S
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
 from ..registry import (APPLY, ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, HADAMARD_FORM, LATEX,
-                        NUMPY, ONE_BY_ONE, PRODUCT_FACTORS, TEXT, TRANSPOSE, construct,
+                        NUMPY, ONE_BY_ONE, PRODUCT_FACTORS, REWRITE, TEXT, TRANSPOSE, construct,
                         sympy_notation)
 from ..simplify.hadamard_form import HadamardPolynomial
 
@@ -39,6 +40,10 @@ def one_by_one_zero(M):
 def hadamard_form_ones(M, form):
     """1 is the unit of ∘."""
     return HadamardPolynomial.constant(S.One)
+@REWRITE.register(MatrixElement)
+def entry_of_one_by_one_identity(e):
+    """(I_1)_{00} = 1 (a 1x1 product that simplified to I, read as a scalar)."""
+    return S.One if isinstance(e.parent, Identity) and e.parent.shape == (1, 1) else e
 
 
 # == structure ==

@@ -4,7 +4,7 @@
     tr(M^T) = tr(M)                tr(A + B) = tr A + tr B,  tr(c A) = c tr A   (equality only)
 """
 from sympy import default_sort_key
-from sympy import Add, Identity, MatAdd, MatMul, OneMatrix, Trace, Transpose
+from sympy import Add, Identity, MatAdd, MatMul, OneMatrix, S, Trace, Transpose, ZeroMatrix
 
 from ..algebra import scaled, transpose_of
 from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, LATEX,
@@ -50,6 +50,12 @@ def trace_of_transpose(e):
     if isinstance(e.arg, Transpose):
         return Trace(e.arg.arg)
     return e
+
+
+@REWRITE.register(Trace)
+def trace_of_zero(e):
+    """tr(0) = 0."""
+    return S.Zero if isinstance(e.arg, ZeroMatrix) else e
 
 
 @CANONICAL.register(Trace)

@@ -5,7 +5,7 @@ r"""``vec(M)``: the columns of M stacked into one column (the Jacobian's coordin
 ``vec`` appears in Jacobians and Hessians, never inside a differential: it has no
 differential rule of its own.
 """
-from sympy import Basic, Integer, Mod, Transpose, floor
+from sympy import Basic, Integer, Mod, Transpose, ZeroMatrix, floor
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.immutable import ImmutableDenseMatrix
@@ -65,6 +65,8 @@ def vec(M):
     """vec(M), simplified: a column stays itself, a row becomes its transpose,
     ``vec(u w) = w^T ⊗ u`` for an outer product of a column u and a row w."""
     rows, cols = M.shape
+    if isinstance(M, ZeroMatrix):
+        return ZeroMatrix(rows * cols, 1)
     if cols == 1:
         return M
     if rows == 1:

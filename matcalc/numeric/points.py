@@ -2,7 +2,8 @@
 
 Every free dimension symbol gets a distinct concrete size (3, 4, 5, 2, 6, ... for seed 0), and
 every matrix symbol a random value that respects its declared structure (symmetric, SPD,
-orthogonal, ...).  The oracle refuses, up front, work it cannot do in bounded time and memory:
+orthogonal, ...) -- with a separated spectrum when a construct of the expression asks for it
+(its ``DRAW`` rule: eigenvalues, singular values).  The oracle refuses, up front, work it cannot do in bounded time and memory:
 more than ``MAX_POINTS`` points, a matrix of more than ``MAX_ENTRIES`` entries, an expression
 nested deeper than ``MAX_EVAL_NESTING`` levels.
 """
@@ -23,8 +24,10 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..constructs.differentials import DifferentialSymbol
 from ..constructs.structured import structure_of
 from ..errors import ResourceLimitError, ShapeError
+from ..registry import DRAW
 
-__all__ = ["Point", "concrete_sizes", "random_point", "point_at", "draw_matrix",
+__all__ = ["Point", "concrete_sizes", "random_point", "point_at", "draw_matrix", "draw_separated",
+           "separated_symbols",
            "dimension_symbols", "nesting_depth", "require_within_limits", "SIZE_POOL",
            "MAX_EVAL_NESTING", "MAX_POINTS", "MAX_ENTRIES"]
 
@@ -295,6 +298,58 @@ def draw_matrix(structure, shape, rng):
     raise ValueError(f"unknown structure {structure!r}")
 
 
+def _separated_values(rng, count):
+    """1, 1.5, 2, ... each moved up by at most 0.1, shuffled: gaps of at least 0.4."""
+    return rng.permutation(1.0 + 0.5 * np.arange(count) + rng.uniform(0.0, 0.1, count))
+
+
+def _orthonormal(rng, rows, cols):
+    Q, R = np.linalg.qr(rng.standard_normal((rows, cols)))
+    return Q * np.sign(np.diag(R))
+
+
+def draw_separated(structure, shape, rng):
+    """A random matrix of ``shape`` with ``structure`` whose spectrum is separated.
+
+    Eigenvalues and singular values are well spaced (``_separated_values``: gaps >= 0.4,
+    all >= 1), so decompositions are differentiable and finite differences of eigenvectors
+    stay accurate: non-square: U diag(s) V^T; symmetric / spd / diagonal: Q diag(d) Q^T;
+    general / invertible: P diag(d) P^{-1}, P well conditioned (real eigenvalues).
+    Orthogonal and positive matrices keep their ordinary draw.
+    """
+    rows, cols = shape
+    if structure in ("orthogonal", "positive"):
+        return draw_matrix(structure, shape, rng)
+    if rows != cols:
+        k = min(rows, cols)
+        s = np.sort(_separated_values(rng, k))[::-1]
+        return _orthonormal(rng, rows, k) * s @ _orthonormal(rng, cols, k).T
+    d = _separated_values(rng, rows)
+    if structure == "diagonal":
+        return np.diag(d)
+    if structure in ("symmetric", "spd"):
+        Q = _orthonormal(rng, rows, rows)
+        return (Q * d) @ Q.T
+    P = _well_conditioned(rng, rows)
+    return np.linalg.solve(P.T, (P * d).T).T
+
+
+def separated_symbols(exprs):
+    """Names of the matrix symbols some construct wants drawn with a separated spectrum
+    (its ``DRAW`` rule names the sub-expressions)."""
+    names = set()
+    for expr in exprs:
+        if not isinstance(expr, Basic):
+            continue
+        for node in postorder(expr):
+            rule = DRAW.lookup(node) if isinstance(node, Basic) else None
+            if rule is None:
+                continue
+            for sub in rule(node):
+                names.update(s.name for s in sub.free_symbols if isinstance(s, MatrixSymbol))
+    return names
+
+
 def _symbol_rng(seed, symbol, tag):
     # one stream per symbol: a symbol's value does not depend on which others exist
     key = zlib.crc32(f"{symbol.name}|{tag}".encode())
@@ -321,13 +376,15 @@ def random_point(*exprs, sizes=None, seed=0):
     require_within_limits(exprs, sizes)
     values = {}
     groups = {}
+    separated = separated_symbols(exprs)
     for symbol in matrices:
         # one variable written with and without its structure: one value
         groups.setdefault((symbol.name, _concrete_shape(symbol, sizes)), []).append(symbol)
     for (name, shape), members in groups.items():
         declared = [structure_of(s) for s in members if structure_of(s) != "general"]
         structure = declared[0] if declared else "general"
-        value = draw_matrix(structure, shape, _symbol_rng(seed, members[0], f"{shape}"))
+        draw = draw_separated if name in separated else draw_matrix
+        value = draw(structure, shape, _symbol_rng(seed, members[0], f"{shape}"))
         for symbol in members:
             values[symbol] = value
     for symbol in scalars:
