@@ -20,6 +20,7 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``elementwise``           ``φ(U)`` applied elementwise
 ``norm``                  ``||E||``
 ``log1p``                 ``log(1 + x)`` (the README's worked example of adding a construct)
+``matrix_sum``            ``Σ_{i=a}^{b} T(i)``: d(U^k) for large or symbolic k
 ``differentials``         ``dX``, ``d(U)``, ``d(s)``
 ========================  ==============================================================
 
@@ -27,5 +28,5 @@ The order of the imports does not matter: where several rules of one stage apply
 same construct, their ``order=`` says which comes first.
 """
 from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
-               inverse, kronecker, log1p, norm, products, scalars, special, structured, trace,
+               inverse, kronecker, log1p, matrix_sum, norm, products, scalars, special, structured, trace,
                transpose, vec)

@@ -17,9 +17,13 @@ from ..errors import UnsupportedError
 from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, PRODUCT_FACTORS,
                         REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
+from .matrix_sum import power_sum
 from .scalars import scalar
 
 __all__ = ["inverse"]
+
+#: d(U^k) is written out term by term up to this exponent, as a sum over i beyond it
+EXPANDED_POWER = 8
 
 
 def inverse(M):
@@ -44,23 +48,32 @@ def d_inverse(U, d):
 @DIFFERENTIAL.register(MatPow, "d(U^k) = sum_i U^i dU U^{k-1-i}",
                        note=r"$\mathrm{d}(U^{k}) = \sum_{i} U^{i}\,\mathrm{d}U\,U^{k-1-i}$")
 def d_matpow(U, d):
-    """d(U^k) = sum_i U^i dU U^{k-1-i}; negative k through U^{-1}; 1x1 U: k U^{k-1} dU."""
+    """d(U^k) = sum_{i=0}^{k-1} U^i dU U^{k-1-i}; negative k through U^{-1}; 1x1 U:
+    k U^{k-1} dU.  Up to ``EXPANDED_POWER`` the terms are written out; a larger or symbolic
+    k gives the sum itself (constructs/matrix_sum.py), whose cost does not grow with k."""
     base, k = U.args
     if d.depends(k):
         raise UnsupportedError(f"a matrix power with a variable exponent, {U}")
     if tuple(base.shape) == (1, 1) and not (k.is_integer and k.is_number):
         return MatMul(k * scalar(base) ** (k - 1), d(base))
-    if not (k.is_integer and k.is_number):
-        raise UnsupportedError(f"the matrix power {U} with a non-integer or symbolic exponent",
-                               "only integer exponents of square matrices are supported")
-    k = int(k)
+    if k.is_integer is not True:
+        raise UnsupportedError(f"the matrix power {U} with a non-integer exponent",
+                               "only integer exponents of square matrices are supported "
+                               "(declare a symbolic exponent integer: symbols('p', integer=True, "
+                               "positive=True))")
+    if k.is_nonnegative is not True:
+        if k.is_nonpositive is not True:
+            raise UnsupportedError(f"the matrix power {U} with an exponent of unknown sign",
+                                   f"declare {k} positive (symbols('{k}', integer=True, "
+                                   "positive=True)) or negative")
+        base, k = Inverse(base), -k
     if k == 0:
         return ZeroMatrix(*U.shape)
-    if k < 0:
-        base, k = Inverse(base), -k
     db = d(base)
-    terms = [MatMul(_power(base, i), db, _power(base, k - 1 - i)) for i in range(k)]
-    return MatAdd(*terms)
+    if k.is_Integer and k <= EXPANDED_POWER:
+        return MatAdd(*[MatMul(_power(base, i), db, _power(base, int(k) - 1 - i))
+                        for i in range(int(k))])
+    return power_sum(base, db, k)
 
 
 def _power(base, i):
