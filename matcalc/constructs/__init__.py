@@ -15,6 +15,7 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``hadamard``              ``U ∘ V``, ``U^{∘p}``
 ``kronecker``             ``U ⊗ V``
 ``commutation``           ``K_{m,n}``
+``partial_trace``         ``tr_1(M)``, ``tr_2(M)``: gradients through ``⊗`` under any cotangent
 ``vec``                   ``vec(M)``
 ``diagonal``              ``diag(v)``, ``diagvec(M)``, ``M ∘ I``
 ``elementwise``           ``φ(U)`` applied elementwise
@@ -28,5 +29,5 @@ The order of the imports does not matter: where several rules of one stage apply
 same construct, their ``order=`` says which comes first.
 """
 from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
-               inverse, kronecker, log1p, matrix_sum, norm, products, scalars, special, structured, trace,
+               inverse, kronecker, log1p, matrix_sum, norm, partial_trace, products, scalars, special, structured, trace,
                transpose, vec)

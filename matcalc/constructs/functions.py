@@ -9,7 +9,7 @@ A function of a 1x1 matrix is the function of its scalar; a function of a whole 
 """
 from functools import reduce
 
-from sympy import (Abs, Add, Derivative, Function, Max, Min, Subs, cos, cosh, exp, log, sign, sin,
+from sympy import (Abs, Add, Derivative, Function, Max, Min, Mul, Subs, cos, cosh, exp, log, sign, sin,
                    sinh, sqrt, tan, tanh)
 from sympy.core.function import AppliedUndef
 
@@ -56,8 +56,16 @@ construct(Abs, "scalar")
 @DIFFERENTIAL.register(Abs, "d |a| = sign(a) da",
                        note=r"$\mathrm{d}|a| = \operatorname{sign}(a)\,\mathrm{d}a$")
 def d_abs(s, d):
-    """d |a| = sign(a) da."""
-    return sign(s.args[0]) * d(s.args[0])
+    """d |a| = sign(a) da  (a != 0); sign(a) a = |a| when da has the factor a
+    (d |det X| = |det X| tr(X^{-1} dX), so d log|det X| = tr(X^{-1} dX))."""
+    a = s.args[0]
+    da = d(a)
+    factors = Mul.make_args(da)
+    if a in factors:
+        rest = list(factors)
+        rest.remove(a)
+        return Mul(s, *rest)
+    return sign(a) * da
 
 
 @DIFFERENTIAL.register(Function, "chain rule: d φ(a) = φ'(a) da",

@@ -63,7 +63,7 @@ def d_matpow(U, d):
                                "positive=True))")
     if k.is_nonnegative is not True:
         if k.is_nonpositive is not True:
-            raise UnsupportedError(f"the matrix power {U} with an exponent of unknown sign",
+            raise UnsupportedError(f"the matrix power {U}: a symbolic exponent of unknown sign",
                                    f"declare {k} positive (symbols('{k}', integer=True, "
                                    "positive=True)) or negative")
         base, k = Inverse(base), -k

@@ -24,7 +24,7 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import canonical_product, flat_matmul, matadd, scaled, transpose_of
 from ..errors import ResourceLimitError
-from ..registry import (ATOMIC_TEXT, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
+from ..registry import (ATOMIC_TEXT, CANONICAL, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
                         REWRITE, TEXT, TRANSPOSE, VEC, construct)
 
 __all__ = ["MatrixSum", "matrix_sum", "summation_index", "power_sum", "MAX_NUMERIC_TERMS"]
@@ -230,6 +230,24 @@ def closed_form(e):
     """A sum in closed form where its term allows one (see ``matrix_sum``)."""
     out = matrix_sum(e.term, e.index, e.lower, e.upper)
     return e if out == e else out
+
+
+#: a sum of at most this many terms is written out to decide equality
+EXPANDED_FOR_EQUALITY = 16
+
+
+@CANONICAL.register(MatrixSum)
+def written_out(e):
+    """Σ_{i=a}^{b} T(i) = T(a) + ... + T(b) for a few concrete terms (equality only)."""
+    count = e.count
+    if not (count.is_Integer and count <= EXPANDED_FOR_EQUALITY):
+        return e
+    terms = []
+    for value in range(int(count)):
+        term = e.term.xreplace({e.index: e.lower + value})
+        terms.append(term.replace(lambda M: isinstance(M, MatPow) and M.exp.is_Integer,
+                                  lambda M: matrix_power(M.base, M.exp)))
+    return matadd(*terms)
 
 
 @JACOBIAN_FACTOR.register(MatrixSum)

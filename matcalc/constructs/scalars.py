@@ -6,7 +6,7 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Add, Basic, Identity, Integer, MatrixSymbol, Mul, Pow, S, log
+from sympy import Abs, Add, Basic, Eq, Identity, Integer, MatrixSymbol, Mul, Piecewise, Pow, S, im, log, sign
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
@@ -82,13 +82,39 @@ def d_mul(s, d):
 @DIFFERENTIAL.register(Pow, "power rule: d(a^p) = p a^{p-1} da",
                        note="power rule")
 def d_pow(s, d):
-    """d(a^p) = p a^{p-1} da;  d(b^a) = b^a log(b) da."""
+    """d(a^p) = p a^{p-1} da;  d(b^a) = b^a log(b) da;  (a^{2m})^p = |a|^{2mp} for a
+    fractional p (a real: the even power is >= 0, its root real)."""
     base, p = s.args
     if not d.depends(p):
+        if isinstance(base, Pow) and base.exp.is_even and not p.is_integer:
+            return d(Abs(base.base) ** (base.exp * p))
         return p * base ** (p - 1) * d(base)
     if not d.depends(base):
         return s * log(base) * d(p)
     return s * (d(p) * log(base) + p * d(base) / base)
+
+
+def _is_real_branch(expr):
+    """A ``Piecewise`` whose conditions only ask whether a scalar is real (``im(a) = 0``):
+    SymPy's ``real_root(a, n)``."""
+    return all(cond == True or (isinstance(cond, Eq) and isinstance(cond.lhs, im)  # noqa: E712
+                                and cond.rhs == 0) for _, cond in expr.args)
+
+
+@DIFFERENTIAL.register(Piecewise, "real root: the branch of a real argument",
+                       when=_is_real_branch, note="real root")
+def d_real_branch(s, d):
+    """matcalc's scalars are real: the branch of ``im(a) = 0`` is the function
+    (real_root(a, n) = sign(a) |a|^{1/n}, and d(sign(a) |a|^q) = q |a|^{q-1} da, a != 0)."""
+    expr = s.args[0][0]
+    parts = Mul.make_args(expr)
+    signs = [f for f in parts if isinstance(f, sign)]
+    powers = [f for f in parts if isinstance(f, Pow) and isinstance(f.base, Abs)]
+    if len(parts) == 2 and signs and powers:
+        a, q = signs[0].args[0], powers[0].exp
+        if powers[0].base.args[0] in (a, -a):   # |-a| = |a|
+            return q * Abs(a) ** (q - 1) * d(a)
+    return d(expr)
 
 
 @DIFFERENTIAL.register(MatrixElement, "d (M)_{00} = (dM)_{00}",
