@@ -15,7 +15,9 @@ from matcalc.codegen import codegen
 from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.constructs.differentials import Differential, DifferentialSymbol, ScalarDifferential
 from matcalc.constructs.elementwise import elementwise
-from matcalc.constructs.matrix_sum import MatrixSum, power_sum
+from matcalc.constructs.inverse import power_sum
+from matcalc.constructs.matrix_sum import MatrixSum
+from matcalc.constructs.partial_trace import PartialTrace
 from matcalc.constructs.norm import Norm
 from matcalc.constructs.scalars import scalar
 from matcalc.constructs.vec import Vec
@@ -66,6 +68,7 @@ EXAMPLES = {
     Vec: (Vec(A * X), X),
     CommutationMatrix: (CommutationMatrix(n, n), None),
     MatrixSum: (power_sum(X, A, 12), X),
+    PartialTrace: (PartialTrace(MatrixSymbol("H", n * n, n * n) * KroneckerProduct(A, X), n, 1), X),
     MatrixSymbol: (X, X),
     Identity: (Identity(n), None),
     ZeroMatrix: (ZeroMatrix(n, n), None),
@@ -83,6 +86,7 @@ COTANGENT_EXAMPLES = {
 #: constructs whose text is outside the language on purpose (a reason)
 NOT_READ_BACK = {
     MatrixSum: "a sum over an index is printed only (the language has no bound index yet)",
+    PartialTrace: "a partial trace is printed only (the language has no partial trace yet)",
     DiagonalMatrix: "M ∘ I has no spelling in the language yet",
     Differential: "d(U) is a derivation step, printed only",
     ScalarDifferential: "d(s) is a derivation step, printed only",

@@ -17,7 +17,7 @@ from ..errors import UnsupportedError
 from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, PRODUCT_FACTORS,
                         REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
-from .matrix_sum import power_sum
+from .matrix_sum import PRODUCT_CLOSED_FORMS, matrix_sum, summation_index
 from .scalars import scalar
 
 __all__ = ["inverse"]
@@ -82,10 +82,59 @@ def _power(base, i):
     return base if i == 1 else MatPow(base, i)
 
 
+def power_sum(base, middle, k):
+    """Σ_{i=0}^{k-1} U^i M U^{k-1-i}: d(U^k) with M = dU (k >= 0, symbolic or concrete)."""
+    i = summation_index(base, middle, k)
+    term = MatMul(matrix_power(base, i), middle, matrix_power(base, k - 1 - i))
+    return matrix_sum(term, i, 0, k - 1)
+
+
+def power_of(F):
+    """(base, exponent) with F = base^exponent (U^{-1}: -1, (U^a)^b = U^{ab})."""
+    if isinstance(F, Inverse):
+        base, e = power_of(F.arg)
+        return base, -e
+    if isinstance(F, MatPow):
+        base, e = power_of(F.base)
+        return base, e * F.exp
+    return F, S.One
+
+
+def matrix_power(base, e):
+    """base^e: I for e = 0, base for e = 1, U^{-1} for e = -1."""
+    if e == 0:
+        return Identity(base.shape[0])
+    if e == 1:
+        return base
+    if e == -1:
+        return Inverse(base)
+    return MatPow(base, e)
+
+
+def merged_powers(mats):
+    """U^{e_1} ... U^{e_r} = U^{e_1 + ... + e_r} when every factor is a power of one U
+    (identities skipped), else None."""
+    powers = [power_of(F) for F in mats if not isinstance(F, Identity)]
+    if not powers or any(base != powers[0][0] for base, _ in powers):
+        return None
+    return matrix_power(powers[0][0], sum((e for _, e in powers), S.Zero))
+
+
+PRODUCT_CLOSED_FORMS.append(merged_powers)
+
+
 # == identification ==
 
 
 # == simplification ==
+
+
+@REWRITE.register(MatPow)
+def trivial_power(e):
+    """U^0 = I, U^1 = U (a power sum written out)."""
+    if isinstance(e, Inverse) or e.exp not in (0, 1):
+        return e
+    return matrix_power(e.base, e.exp)
 
 
 @REWRITE.register(Inverse)

@@ -8,7 +8,7 @@
 """
 import math
 
-from sympy import Identity, Inverse, MatAdd, MatMul, S, Transpose
+from sympy import Identity, MatAdd, MatMul, S, Transpose
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import flat_matmul, matadd, matmul, scaled, split_coeff, transpose_of
@@ -64,7 +64,7 @@ def cotangent_kronecker(L, G, walk):
         raise walk.nonlinear(L)
     terms = kronecker_terms(G, A.shape, B.shape)
     if terms is None:
-        from .partial_trace import partial_trace   # it builds Kronecker products: imports this
+        from .partial_trace import partial_trace   # it imports this module
         if walk.has(B):
             left = KroneckerProduct(transpose_of(A), Identity(B.shape[0]))
             yield from walk(B, partial_trace(MatMul(left, G), A.shape[1], 1))
@@ -135,12 +135,12 @@ def as_kronecker(M, rows=None, cols=None):
             if fits(C, D):
                 return S.One, C, D
         return None
-    if isinstance(M, Inverse):
+    if M.is_Inverse:
         square = rows or cols
         pair = as_kronecker(M.arg, square, square)
         if pair is None or not all(same_size(*F.shape) for F in pair[1:]):
             return None
-        return 1 / pair[0], Inverse(pair[1]), Inverse(pair[2])
+        return 1 / pair[0], pair[1].I, pair[2].I
     if isinstance(M, Transpose):
         pair = as_kronecker(M.arg, cols, rows)
         return None if pair is None else (pair[0], transpose_of(pair[1]), transpose_of(pair[2]))

@@ -8,15 +8,16 @@ r"""Sums over an index, ``Σ_{i=a}^{b} T(i)``: the closed form of d(U^k) for lar
 never grows with the exponent:
 
     Σ_{i=a}^{b} T = (b - a + 1) T                        T free of i
-    Σ_i U^{e_1(i)} ... U^{e_r(i)} = (b - a + 1) U^{e}    every factor a power of one U and
-                                                         e = Σ e_j free of i (tr X^k: k X^{k-1})
+    Σ_i F_1(i) ... F_r(i) = (b - a + 1) P                when the product has a closed form P
+                                                         free of i (``PRODUCT_CLOSED_FORMS``:
+                                                         U^{i} U^{k-1-i} = U^{k-1}, so
+                                                         tr X^k has the gradient k X^{k-1}^T)
     Σ_i c L T(i) R = c L (Σ_i T(i)) R                    c, L, R free of i
 
 The index is a ``Dummy`` (an integer >= 0) chosen from ``INDEX_NAMES`` so that two sums built
 alike compare equal.
 """
-from sympy import (Basic, Dummy, Identity, Integer, Inverse, MatAdd, MatMul, MatPow, Mul, S,
-                   Transpose, Tuple)
+from sympy import Basic, Dummy, MatAdd, MatMul, Mul, S, Tuple
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
@@ -27,7 +28,8 @@ from ..errors import ResourceLimitError
 from ..registry import (ATOMIC_TEXT, CANONICAL, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
                         REWRITE, TEXT, TRANSPOSE, VEC, construct)
 
-__all__ = ["MatrixSum", "matrix_sum", "summation_index", "power_sum", "MAX_NUMERIC_TERMS"]
+__all__ = ["MatrixSum", "matrix_sum", "summation_index", "PRODUCT_CLOSED_FORMS",
+           "MAX_NUMERIC_TERMS"]
 
 #: the names of the summation indices, outermost free one first
 INDEX_NAMES = ("i", "j", "l", "r", "s", "t", "u", "v")
@@ -105,35 +107,18 @@ construct(MatrixSum, "matrix", linear=True, refuses={
                "matcalc.numeric, or give a concrete small exponent)"})
 
 
-def _power(F):
-    """(base, exponent) with F = base^exponent (U^{-1} = U^{-1}, (U^a)^b = U^{ab})."""
-    if isinstance(F, Inverse):
-        base, e = _power(F.arg)
-        return base, -e
-    if isinstance(F, MatPow):
-        base, e = _power(F.base)
-        return base, e * F.exp
-    return F, S.One
+#: closed forms of a product of factors, tried by ``matrix_sum`` on its term:
+#: rule(factors) -> one matrix equal to their product, or None (constructs/inverse.py adds
+#: U^a U^b = U^{a+b})
+PRODUCT_CLOSED_FORMS = []
 
 
-def matrix_power(base, e):
-    """base^e: I for e = 0, base for e = 1, U^{-1} for e = -1."""
-    if e == 0:
-        return Identity(base.shape[0])
-    if e == 1:
-        return base
-    if e == -1:
-        return Inverse(base)
-    return MatPow(base, e)
-
-
-def _merged_powers(mats):
-    """U^{e_1} ... U^{e_r} = U^{e_1 + ... + e_r} when every factor is a power of one U
-    (identities skipped), else None."""
-    powers = [_power(F) for F in mats if not isinstance(F, Identity)]
-    if not powers or any(base != powers[0][0] for base, _ in powers):
-        return None
-    return matrix_power(powers[0][0], sum((e for _, e in powers), S.Zero))
+def _closed_product(mats):
+    for rule in PRODUCT_CLOSED_FORMS:
+        merged = rule(mats)
+        if merged is not None:
+            return merged
+    return None
 
 
 def _depends(expr, index):
@@ -153,7 +138,7 @@ def matrix_sum(term, index, lower, upper):
     if not _depends(term, index):
         return scaled(count, term)
     coeff, mats = flat_matmul(term)
-    merged = _merged_powers(mats)
+    merged = _closed_product(mats)
     if merged is not None and not _depends(merged, index):
         return canonical_product(summed_coefficient(coeff, index, lower, upper), [merged])
     inside, outside = S.One, S.One
@@ -179,13 +164,6 @@ def summed_coefficient(coeff, index, lower, upper):
         return (upper - lower + 1) * coeff
     from sympy import summation
     return summation(coeff, (index, lower, upper))
-
-
-def power_sum(base, middle, k):
-    """Σ_{i=0}^{k-1} U^i M U^{k-1-i}: d(U^k) with M = dU (k >= 0, symbolic or concrete)."""
-    i = summation_index(base, middle, k)
-    term = MatMul(matrix_power(base, i), middle, matrix_power(base, k - 1 - i))
-    return matrix_sum(term, i, 0, k - 1)
 
 
 # == differential ==
@@ -242,12 +220,7 @@ def written_out(e):
     count = e.count
     if not (count.is_Integer and count <= EXPANDED_FOR_EQUALITY):
         return e
-    terms = []
-    for value in range(int(count)):
-        term = e.term.xreplace({e.index: e.lower + value})
-        terms.append(term.replace(lambda M: isinstance(M, MatPow) and M.exp.is_Integer,
-                                  lambda M: matrix_power(M.base, M.exp)))
-    return matadd(*terms)
+    return matadd(*[e.term.xreplace({e.index: e.lower + value}) for value in range(int(count))])
 
 
 @JACOBIAN_FACTOR.register(MatrixSum)

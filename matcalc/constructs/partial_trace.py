@@ -18,7 +18,6 @@ They close the gradient through a Kronecker product under any cotangent G
 """
 from sympy import Basic, Identity, MatMul
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
-from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
@@ -26,7 +25,8 @@ from ..errors import ShapeError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, COTANGENT, DIFFERENTIAL, LATEX, NUMPY, REWRITE,
                         TEXT, TRANSPOSE, VALIDATE, VEC, construct)
 from ..shapes import same_size
-from .commutation import CommutationMatrix
+from .commutation import commutation
+from .kronecker import is_kronecker_product, kron
 from .trace import trace
 from .vec import Vec
 
@@ -70,7 +70,7 @@ class PartialTrace(MatrixExpr):
 def partial_trace(M, k, factor):
     """tr_1^{(k)}(M) or tr_2^{(k)}(M), simplified: tr_1(A ⊗ B) = tr(A) B and
     tr_2(A ⊗ B) = tr(B) A for a square traced factor of size k."""
-    if isinstance(M, KroneckerProduct) and len(M.args) == 2:
+    if is_kronecker_product(M) and len(M.args) == 2:
         A, B = M.args
         traced, kept = (A, B) if factor == 1 else (B, A)
         if same_size(traced.shape[0], k) and same_size(traced.shape[1], k):
@@ -97,7 +97,7 @@ def d_partial_trace(U, d):
 def cotangent_partial_trace(L, G, walk):
     """<G, tr_1(L)> = <I_k ⊗ G, L>;  <G, tr_2(L)> = <G ⊗ I_k, L>."""
     I = Identity(L.size)
-    yield from walk(L.arg, KroneckerProduct(I, G) if L.factor == 1 else KroneckerProduct(G, I))
+    yield from walk(L.arg, kron(I, G) if L.factor == 1 else kron(G, I))
 
 
 @VEC.register(PartialTrace)
@@ -108,11 +108,9 @@ def vec_partial_trace(L, walk):
     r, s = L.shape
     row = transpose_of(Vec(Identity(k)))
     if L.factor == 1:
-        P = MatMul(KroneckerProduct(row, Identity(r * s)),
-                   KroneckerProduct(Identity(k), CommutationMatrix(k, s), Identity(r)))
+        P = MatMul(kron(row, Identity(r * s)), kron(Identity(k), commutation(k, s), Identity(r)))
     else:
-        P = MatMul(KroneckerProduct(Identity(r * s), row),
-                   KroneckerProduct(Identity(s), CommutationMatrix(r, k), Identity(k)))
+        P = MatMul(kron(Identity(r * s), row), kron(Identity(s), commutation(r, k), Identity(k)))
     for J in walk(L.arg):
         yield MatMul(P, J)
 
