@@ -17,14 +17,14 @@ from .constructs.functions import sigmoid
 from .constructs.norm import Norm, norm
 from .constructs.scalars import scalar
 from .constructs.vec import Vec, vec
-from .derivatives import Derivation, Step, derive, grad, hessian, jacobian
+from .derivatives import Derivation, Step, derive, diff, grad, hessian, jacobian
 from .printing import derivation_latex, init_printing, latex
 from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 
 __version__ = "0.1.0"
 
-__all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "derivative_tensor",
+__all__ = ["grad", "derive", "diff", "Derivation", "Step", "jacobian", "hessian", "derivative_tensor",
            "tensor_from_jacobian", "jacobian_from_tensor", "check", "check_jacobian",
            "check_hessian", "latex", "derivation_latex", "init_printing",
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from .errors import UnsupportedError
 
 __all__ = ["Operation", "RuleList", "Construct", "construct", "CONSTRUCTS", "OPERATIONS",
+           "declaration_of", "refuses",
            "required_operations", "describe", "rule_memo", "rules_changed"]
 
 #: ``cache_clear`` of every memo whose values depend on the rules (``rule_memo``)
@@ -121,9 +122,12 @@ class Operation:
     def unsupported(self, expr, detail=""):
         """The ``UnsupportedError`` for ``expr`` at this stage, naming the construct and the
         stage (and the construct's declared reason, or ``detail``)."""
-        declared = CONSTRUCTS.get(type(expr))
+        declared = declaration_of(expr)
         reason = detail or (declared.refuses.get(self.name, "") if declared else "")
-        return UnsupportedError(f"{type(expr).__name__} ({describe(expr)})",
+        name = type(expr).__name__
+        if declared is not None and declared.cls is not type(expr):
+            name += f", a {declared.cls.__name__}"    # f(x) of Function("f"): an AppliedUndef
+        return UnsupportedError(f"{name} ({describe(expr)})",
                                 f"no {self.name} rule" + (f": {reason}" if reason else ""))
 
     def __repr__(self):
@@ -185,6 +189,22 @@ class Construct:
 
 #: construct class -> Construct
 CONSTRUCTS = {}
+
+
+def declaration_of(expr):
+    """The declared construct ``expr`` is an instance of: its class's, or along its MRO (the
+    class of ``f(x)`` for ``Function("f")`` is ``f``, declared as ``AppliedUndef``)."""
+    for cls in type(expr).__mro__:
+        declared = CONSTRUCTS.get(cls)
+        if declared is not None:
+            return declared
+    return None
+
+
+def refuses(expr, stage):
+    """Does the construct of ``expr`` declare that it refuses ``stage``?"""
+    declared = declaration_of(expr)
+    return declared is not None and stage in declared.refuses
 
 
 def construct(cls, kind="matrix", linear=False, leaf=False, refuses=None, module=None):
@@ -396,6 +416,12 @@ NUMPY = Operation(
 CONDITION = Operation(
     "condition", "rule(expr) -> the matrix whose condition number bounds how accurately expr "
                  "can be evaluated (what it inverts or takes the determinant of), or None")
+
+
+BIND = Operation(
+    "bind", "rule(expr, functions, bind) -> expr with the undefined functions of ``functions`` "
+            "({f: concrete}) made concrete (bind(e) binds a sub-expression): how the oracle "
+            "evaluates f(U), f'(a) and ∇f(U) of a claim (``check(..., functions=...)``)")
 
 
 def numpycode_hook(expr, printer):

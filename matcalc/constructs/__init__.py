@@ -6,6 +6,8 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``products``              ``MatMul``, ``MatAdd``
 ``scalars``               ``Add``, ``Mul``, ``Pow``, 1x1 elements (``scalar(M)``)
 ``functions``             the chain rule for scalar functions, ``Abs``, the sigmoid
+``undefined``             undefined functions ``Function("f")`` and their derivatives f'(a), ∂_1 F
+``function_gradient``     ``∇f(U)``: the gradient of an undefined function of a matrix
 ``special``               matrix symbols, ``I``, ``0``, ``1``
 ``structured``            symmetric / SPD / orthogonal / ... symbols
 ``transpose``             ``U^T``
@@ -17,6 +19,8 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``commutation``           ``K_{m,n}``
 ``partial_trace``         ``tr_1(M)``, ``tr_2(M)``: gradients through ``⊗`` under any cotangent
 ``vec``                   ``vec(M)``
+``unit_matrix``           ``E_{ij}``, entries ``M_{ij}`` of matrices
+``explicit``              explicit matrices ``Matrix([...])`` with symbolic entries
 ``diagonal``              ``diag(v)``, ``diagvec(M)``, ``M ∘ I``
 ``elementwise``           ``φ(U)`` applied elementwise
 ``norm``                  ``||E||``
@@ -28,6 +32,7 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 The order of the imports does not matter: where several rules of one stage apply to the
 same construct, their ``order=`` says which comes first.
 """
-from . import (commutation, determinant, diagonal, differentials, elementwise, functions, hadamard,
-               inverse, kronecker, log1p, matrix_sum, norm, partial_trace, products, scalars, special, structured, trace,
-               transpose, vec)
+from . import (commutation, determinant, diagonal, differentials, elementwise, explicit,
+               function_gradient, functions, hadamard, inverse, kronecker, log1p, matrix_sum,
+               norm, partial_trace, products, scalars, special, structured, trace, transpose,
+               undefined, unit_matrix, vec)

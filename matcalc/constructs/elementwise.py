@@ -6,7 +6,7 @@ Every elementwise function is written over one bound variable, ``ELEMENT``, so t
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
 from sympy import Derivative, Dummy, Lambda, Mul, Pow, Subs, Symbol, cancel, exp, factor
-from sympy.core.function import FunctionClass
+from sympy.core.function import AppliedUndef, FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
@@ -42,7 +42,8 @@ construct(ElementwiseApplyFunction, "matrix")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
     derivative = U._get_function_fdiff()
-    if derivative.atoms(Derivative, Subs):
+    if any(not isinstance(D.expr, AppliedUndef) for D in derivative.atoms(Derivative)) \
+            or derivative.atoms(Subs):   # f'(U) of an undefined f is a result of its own
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
     return hadamard(ElementwiseApplyFunction(derivative, U.expr), d(U.expr))

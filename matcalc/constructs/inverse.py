@@ -85,7 +85,7 @@ def _power(base, i):
 def power_sum(base, middle, k):
     """Σ_{i=0}^{k-1} U^i M U^{k-1-i}: d(U^k) with M = dU (k >= 0, symbolic or concrete)."""
     i = summation_index(base, middle, k)
-    term = MatMul(matrix_power(base, i), middle, matrix_power(base, k - 1 - i))
+    term = MatMul(integer_power(base, i), middle, integer_power(base, k - 1 - i))
     return matrix_sum(term, i, 0, k - 1)
 
 
@@ -100,7 +100,7 @@ def power_of(F):
     return F, S.One
 
 
-def matrix_power(base, e):
+def integer_power(base, e):
     """base^e: I for e = 0, base for e = 1, U^{-1} for e = -1."""
     if e == 0:
         return Identity(base.shape[0])
@@ -117,7 +117,7 @@ def merged_powers(mats):
     powers = [power_of(F) for F in mats if not isinstance(F, Identity)]
     if not powers or any(base != powers[0][0] for base, _ in powers):
         return None
-    return matrix_power(powers[0][0], sum((e for _, e in powers), S.Zero))
+    return integer_power(powers[0][0], sum((e for _, e in powers), S.Zero))
 
 
 PRODUCT_CLOSED_FORMS.append(merged_powers)
@@ -134,7 +134,7 @@ def trivial_power(e):
     """U^0 = I, U^1 = U (a power sum written out)."""
     if isinstance(e, Inverse) or e.exp not in (0, 1):
         return e
-    return matrix_power(e.base, e.exp)
+    return integer_power(e.base, e.exp)
 
 
 @REWRITE.register(Inverse)
