@@ -21,7 +21,7 @@ from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
-from .algebra import transpose_of
+from .algebra import matadd, scaled, split_coeff, transpose_of
 from .constructs.differentials import DifferentialSymbol
 from .constructs.hadamard import hadamard
 from .constructs.scalars import as_scalar
@@ -31,6 +31,7 @@ from .errors import NonFiniteError
 from .identify import gradient_terms, scalar_jacobian, vec_jacobian
 from .registry import describe
 from .shapes import check_shapes
+from .constructs.explicit import explicit_parts_merged
 from .constructs.vec import vec
 from .variables import (DT_IS_ONE, entry_derivative, scalar_derivative, scalar_derivative_steps,
                         variable_kind)
@@ -164,7 +165,7 @@ def _finish(G, layout, structure):
         G = simplify_result(transpose_of(G))
     if _unknown_derivatives(G):
         raise AssertionError(f"internal error: unevaluated Derivative in a result: {G}")
-    return _require_finite(G, "the derivative")
+    return _require_finite(explicit_parts_merged(G), "the derivative")
 
 
 def _gradient(df, X):
@@ -260,7 +261,8 @@ def jacobian(F, X, layout="numerator"):
     if variable_kind(X) == "scalar":   # d vec(F)/dt: vec(dF/dt), rs x 1
         D = diff(F, X)
         if isinstance(D, MatrixExpr):
-            D = vec(D)
+            terms = D.args if isinstance(D, MatAdd) else (D,)
+            D = matadd(*[scaled(c, vec(M)) for c, M in map(split_coeff, terms)])
             D = transpose_of(D) if layout == "denominator" else D
         return D
     F, X = _prepare(F, X)
@@ -271,7 +273,7 @@ def jacobian(F, X, layout="numerator"):
         J = vec_jacobian(differential(F, X), dX)
     if layout == "denominator":
         J = simplify_jacobian(transpose_of(J)) if isinstance(J, MatrixExpr) else J
-    return _require_finite(J, "the derivative")
+    return _require_finite(explicit_parts_merged(J), "the derivative")
 
 
 def hessian(f, X):
@@ -293,4 +295,4 @@ def hessian(f, X):
     H = vec_jacobian(differential(G, plain), DifferentialSymbol.of(plain))
     if plain != X:
         H = simplify_jacobian(normalize(H.xreplace({plain: X})))
-    return _require_finite(H, "the derivative")
+    return _require_finite(explicit_parts_merged(H), "the derivative")

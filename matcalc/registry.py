@@ -267,6 +267,9 @@ SCALE = Operation("scale", "rule(M, c) -> c M as one factor (c absorbed into M),
 TIDY = Operation("tidy", "rule(M) -> M with its own parameters in lowest terms "
                          "(an elementwise function's body cancelled or factored)")
 
+ENTRY = Operation("entry", "rule(M, m, n, element) -> the entry M_{mn} from entries of M's "
+                          "parts (element(P, i, j) for a part), or None to keep M_{mn} whole")
+
 # == Jacobians in Kronecker form ==
 JACOBIAN_FACTOR = Operation(
     "jacobian_factor", "rule(F, form) -> (c, F') with F = c F' in canonical Kronecker form "

@@ -12,6 +12,7 @@ from sympy import MatrixSymbol, Symbol
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from .constructs.differentials import differential_symbol
+from .constructs.explicit import explicit_parts_merged
 from .constructs.unit_matrix import UnitMatrix, entry
 from .differential import differential, differential_steps
 from .simplify import normalize, simplify_result
@@ -40,7 +41,7 @@ def variable_kind(X):
 def _at_one(dF, t):
     """dF with dt = 1: the derivative, since dF is linear in dt."""
     D = dF.xreplace({differential_symbol(t): 1})
-    return simplify_result(D) if isinstance(D, MatrixExpr) else normalize(D)
+    return explicit_parts_merged(simplify_result(D) if isinstance(D, MatrixExpr) else normalize(D))
 
 
 def scalar_derivative(F, t):

@@ -12,8 +12,8 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NEGATE,
-                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, ENTRY, FUNCTIONS, LATEX,
+                        NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
 from .hadamard import hadamard
 
 __all__ = ["ELEMENT", "elementwise"]
@@ -95,6 +95,16 @@ def scale_elementwise(M, coeff):
         return None
     var = M.function.variables[0]
     return tidy_elementwise(ElementwiseApplyFunction(Lambda(var, coeff * M.function.expr), M.expr))
+
+
+@ENTRY.register(ElementwiseApplyFunction)
+def entry_elementwise(M, m, n, element):
+    """φ(U)_{mn} = φ(U_{mn})."""
+    found = function_body(M)
+    if found is None:
+        return None
+    var, body = found
+    return body.xreplace({var: element(M.expr, m, n)})
 
 
 # == structure ==

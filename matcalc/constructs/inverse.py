@@ -57,7 +57,8 @@ def d_matpow(U, d):
     if tuple(base.shape) == (1, 1) and not (k.is_integer and k.is_number):
         return MatMul(k * scalar(base) ** (k - 1), d(base))
     if k.is_integer is not True:
-        raise UnsupportedError(f"the matrix power {U} with a non-integer exponent",
+        raise UnsupportedError(f"the matrix power {U} with a non-integer or symbolic exponent "
+                               "not declared an integer",
                                "only integer exponents of square matrices are supported "
                                "(declare a symbolic exponent integer: symbols('p', integer=True, "
                                "positive=True))")

@@ -123,7 +123,8 @@ def d_element(s, d):
     """d (M)_{ij} = (dM)_{ij}: an entry of M (a 1x1 M used as a scalar: its (0, 0));
     the indices are constants."""
     M, i, j = s.args
-    return ScalarElement(d(M), i, j)
+    dM = d(M)
+    return S.Zero if dM.is_ZeroMatrix else ScalarElement(dM, i, j)
 
 
 def _index_sum(expr, why=""):

@@ -15,8 +15,8 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.immutable import ImmutableDenseMatrix
 
 from ..algebra import flat_matmul, product, scaled
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, COTANGENT, LATEX, NUMPY, REWRITE, TEXT,
-                        TRANSPOSE, construct)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, COTANGENT, ENTRY, LATEX, NUMPY, REWRITE,
+                        TEXT, TRANSPOSE, construct)
 from .scalars import ScalarElement
 
 __all__ = ["UnitMatrix", "unit_matrix", "entry"]
@@ -85,8 +85,9 @@ REWRITE.register(UnitMatrix)(explicit_unit)
 
 def element(M, m, n):
     """M_{mn} kept in matrix form: X[m, n] of a symbol, δ_{mn} of I, (P E_{ij} Q)_{mn} =
-    P_{mi} Q_{jn}, linear over sums; any other M as the entry of the whole (never SymPy's
-    index sum)."""
+    P_{mi} Q_{jn}, linear over sums, a construct's own ``ENTRY`` rule ((A ∘ B)_{mn} =
+    A_{mn} B_{mn}, φ(U)_{mn} = φ(U_{mn})); any other M as the entry of the whole (never
+    SymPy's index sum)."""
     if isinstance(M, MatAdd):
         return sum((element(t, m, n) for t in M.args), S.Zero)
     if isinstance(M, ZeroMatrix):
@@ -101,6 +102,11 @@ def element(M, m, n):
         return element(M.arg, n, m)
     if isinstance(M, MatrixSymbol):
         return MatrixElement(M, m, n)
+    rule = ENTRY.lookup(M)
+    if rule is not None:
+        out = rule(M, m, n, element)
+        if out is not None:
+            return out
     if isinstance(M, MatMul):
         coeff, mats = flat_matmul(M)
         at = next((k for k, F in enumerate(mats) if isinstance(F, UnitMatrix)), None)
