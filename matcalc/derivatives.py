@@ -32,6 +32,7 @@ from .identify import gradient_terms, scalar_jacobian, vec_jacobian
 from .registry import describe
 from .shapes import check_shapes
 from .constructs.explicit import explicit_parts_merged
+from .constructs.undefined import commutative_functions
 from .constructs.vec import vec
 from .variables import (DT_IS_ONE, entry_derivative, scalar_derivative, scalar_derivative_steps,
                         variable_kind)
@@ -118,7 +119,7 @@ def _function(f):
         raise ValueError(f"the function contains an unevaluated Derivative: {f}")
     _require_finite(f, "the function")
     check_shapes(f)
-    return f
+    return commutative_functions(f)
 
 
 def _validate_gradient(f, X, layout, structure):

@@ -6,7 +6,7 @@ Every elementwise function is written over one bound variable, ``ELEMENT``, so t
 spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
 from sympy import Derivative, Dummy, Lambda, Mul, Pow, Subs, Symbol, cancel, exp, factor
-from sympy.core.function import AppliedUndef, FunctionClass
+from sympy.core.function import FunctionClass
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
@@ -15,6 +15,7 @@ from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, ENTRY, FUNCTIONS, LATEX,
                         NEGATE, NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct)
 from .hadamard import hadamard
+from .undefined import substituted_derivatives, undefined_derivative
 
 __all__ = ["ELEMENT", "elementwise"]
 
@@ -41,9 +42,9 @@ construct(ElementwiseApplyFunction, "matrix")
                        note=r"$\mathrm{d}\varphi(U) = \varphi'(U) \circ \mathrm{d}U$")
 def d_elementwise(U, d):
     """d φ(U) = φ'(U) ∘ dU  (φ applied elementwise)."""
-    derivative = U._get_function_fdiff()
-    if any(not isinstance(D.expr, AppliedUndef) for D in derivative.atoms(Derivative)) \
-            or derivative.atoms(Subs):   # f'(U) of an undefined f is a result of its own
+    derivative = substituted_derivatives(U._get_function_fdiff())
+    if any(undefined_derivative(D) is None for D in derivative.atoms(Derivative, Subs)):
+        # f'(U) of an undefined f is a result of its own; any other derivative is unknown
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
     return hadamard(ElementwiseApplyFunction(derivative, U.expr), d(U.expr))

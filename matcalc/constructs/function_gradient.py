@@ -112,7 +112,7 @@ def bind_function_gradient(M, functions, bind):
     argument, at U (the claim's side; the function under test is only evaluated)."""
     from ..derivatives import grad   # the engine, lazily: the claim's ∇f is derived
     F = M.applied
-    concrete = functions.get(F.func)
+    concrete = functions.get(F.func.__name__)
     args = [bind(a) for a in F.args]
     if concrete is None:
         return FunctionGradient(F.func(*args), M.position)

@@ -13,7 +13,7 @@ so that a derivative differentiates again argument by argument.
 They have no value: ``matcalc.check(..., functions={f: sin})`` binds a concrete function
 (``BIND`` rules: the function applied, then the derivatives evaluated by SymPy).
 """
-from sympy import Add, Derivative, Dummy, Subs, Symbol
+from sympy import Add, Basic, Derivative, Dummy, Function, Subs, Symbol
 from sympy.core.function import AppliedUndef
 
 from ..algebra import is_matrix, transpose_of
@@ -23,7 +23,7 @@ from .function_gradient import apply_concrete, function_gradient
 from .scalars import as_scalar
 from .trace import trace
 
-__all__ = ["partial", "undefined_derivative"]
+__all__ = ["partial", "undefined_derivative", "substituted_derivatives", "commutative_functions"]
 
 _NO_VALUE = ("an undefined function has no value: bind a concrete one, "
              "matcalc.check(..., functions={f: sin})")
@@ -62,12 +62,40 @@ def undefined_derivative(D):
     return F, orders, [replace.get(a, a) for a in F.args]
 
 
-def partial(F, positions):
+def commutative_functions(expr):
+    """``expr`` with every undefined function of a matrix made commutative: SymPy makes
+    f(A B) non-commutative (its argument is), and a product of non-commutative scalars has
+    no place in a matrix product; f(U) is a scalar.  Same name, so binding by name holds."""
+    def commutative(F):
+        if F.is_commutative:
+            return F
+        return Function(F.func.__name__, commutative=True)(*F.args)
+    return expr.replace(lambda e: isinstance(e, AppliedUndef) and not e.is_commutative,
+                        commutative)
+
+
+def substituted_derivatives(expr):
+    """``expr`` with every ``Derivative(f(u), u)`` of an undefined f in the ``Subs`` form,
+    ``Subs(Derivative(f(ξ), ξ), ξ, u)``: a body that stays valid when u is replaced by an
+    expression (an elementwise f'(U) composed with another function)."""
+    if not isinstance(expr, Basic) or isinstance(expr, Subs) or not expr.args:
+        return expr
+    if isinstance(expr, Derivative) and isinstance(expr.expr, AppliedUndef):
+        found = undefined_derivative(expr)
+        if found is not None:
+            F, orders, args = found
+            return partial(F.func(*args), [k for k, c in orders for _ in range(c)],
+                           substituted=True)
+    args = [substituted_derivatives(a) for a in expr.args]
+    return expr if args == list(expr.args) else expr.func(*args)
+
+
+def partial(F, positions, substituted=False):
     """∂_{k_1} ... ∂_{k_r} F at F's arguments (``positions``: 1-based, repeats allowed), as
     ``Subs(Derivative(F(ξ_1, ...), ξ_k ...), (ξ_1, ...), (a_1, ...))`` with every scalar
     argument substituted (matrix arguments stay in place) -- SymPy's form f'(a) =
     ``Subs(Derivative(f(ξ), ξ), ξ, a)`` for one argument; ``Derivative(f(t), t)`` of a symbol."""
-    if len(F.args) == 1 and len(positions) == 1 and F.args[0].is_Symbol:
+    if len(F.args) == 1 and len(positions) == 1 and F.args[0].is_Symbol and not substituted:
         return F.fdiff(1)                  # Derivative(f(t), t): SymPy's own form
     scalars = [k for k, a in enumerate(F.args, 1) if not is_matrix(a)]
     xis = {k: _xi(k) for k in scalars}
@@ -178,7 +206,7 @@ def text_undefined_derivative(s, printer):
 def bind_undefined(s, functions, bind):
     """f(a) with f bound: the concrete function of the bound arguments."""
     args = [bind(a) for a in s.args]
-    concrete = functions.get(s.func)
+    concrete = functions.get(s.func.__name__)
     return s.func(*args) if concrete is None else apply_concrete(concrete, args)
 
 

@@ -16,7 +16,8 @@ __all__ = ["bind_functions"]
 
 
 def _checked(functions):
-    """``functions`` as {undefined function: concrete}, keys checked."""
+    """``functions`` as {name of the undefined function: concrete}, keys checked (by name:
+    the engine makes f(U) of a matrix U commutative, the same f under another class)."""
     out = {}
     for f, concrete in dict(functions).items():
         if not isinstance(f, UndefinedFunction):
@@ -25,7 +26,7 @@ def _checked(functions):
         if not (callable(concrete) or isinstance(concrete, Function)):
             raise TypeError(f"the concrete function for {f} must be a SymPy function, a Lambda "
                             f"or a callable, got {concrete!r}")
-        out[f] = concrete
+        out[f.__name__] = concrete
     return out
 
 
