@@ -14,6 +14,7 @@ from . import constructs  # noqa: F401  (registers every construct's rules)
 from .constructs.commutation import CommutationMatrix
 from .constructs.determinant import logdet
 from .constructs.functions import sigmoid
+from .constructs.matrix_function import matrix_function
 from .constructs.norm import Norm, norm
 from .constructs.scalars import scalar
 from .constructs.vec import Vec, vec
@@ -29,6 +30,7 @@ __all__ = ["grad", "derive", "diff", "Derivation", "Step", "jacobian", "hessian"
            "check_hessian", "latex", "derivation_latex", "init_printing",
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
            "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
+           "matrix_function",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of"]
 

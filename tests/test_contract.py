@@ -21,7 +21,10 @@ from matcalc.constructs.partial_trace import PartialTrace
 from matcalc.constructs.differentials import ScalarDifferentialSymbol
 from matcalc.constructs.function_gradient import FunctionGradient
 from matcalc.constructs.unit_matrix import UnitMatrix
-from sympy import Derivative, ImmutableDenseMatrix, ImmutableMatrix, Subs, Symbol
+from matcalc.constructs.matrix_function import (AppliedMatrixFunction, FunctionAdjoint,
+                                                FunctionDerivative, FunctionJacobian,
+                                                matrix_function)
+from sympy import Derivative, ImmutableDenseMatrix, ImmutableMatrix, Lambda, Subs, Symbol
 from sympy.core.function import AppliedUndef
 from matcalc.constructs.norm import Norm
 from matcalc.constructs.scalars import scalar
@@ -46,6 +49,7 @@ n = symbols("n", integer=True, positive=True)
 X, A, W = (MatrixSymbol(s, n, n) for s in "XAW")
 x, w = MatrixSymbol("x", n, 1), MatrixSymbol("w", n, 1)
 f, t = Function("f"), Symbol("t")
+F = matrix_function("F", n, n)
 
 #: construct -> (an expression with the construct at its top, the variable it depends on)
 EXAMPLES = {
@@ -82,6 +86,10 @@ EXAMPLES = {
     ScalarDifferentialSymbol: (ScalarDifferentialSymbol.of(t), None),
     UnitMatrix: (UnitMatrix(n, n, 1, 2), None),
     ImmutableDenseMatrix: (ImmutableMatrix([[Trace(A * X), 1], [0, Determinant(X)]]), X),
+    AppliedMatrixFunction: (F(A * X), X),
+    FunctionDerivative: (FunctionDerivative(F(A), 1, X), X),
+    FunctionJacobian: (FunctionJacobian(F(A * X), 1), X),
+    FunctionAdjoint: (FunctionAdjoint(F(A * X), 1, W), X),
     MatrixSymbol: (X, X),
     Identity: (Identity(n), None),
     ZeroMatrix: (ZeroMatrix(n, n), None),
@@ -99,7 +107,7 @@ COTANGENT_EXAMPLES = {
 }
 
 #: concrete functions for the undefined ones of an example (the oracle's functions=)
-BINDINGS = {f: sin}
+BINDINGS = {f: sin, F: Lambda(MatrixSymbol("M", n, n), MatrixSymbol("M", n, n) ** 2)}
 
 #: constructs whose text is outside the language on purpose (a reason)
 NOT_READ_BACK = {
@@ -110,6 +118,10 @@ NOT_READ_BACK = {
     ScalarDifferentialSymbol: "dt is a derivation symbol, printed only",
     UnitMatrix: "E_ij is printed only (the language has no unit matrix yet)",
     ImmutableDenseMatrix: "explicit matrices are printed as SymPy's Matrix([...]) only",
+    AppliedMatrixFunction: "undefined matrix functions are not in the language",
+    FunctionDerivative: "DF(U)[L] is printed only (a differential)",
+    FunctionJacobian: "J_F(U) is printed only (and has no value)",
+    FunctionAdjoint: "DF(U)^*[G] is printed only (and has no value)",
     MatrixSum: "a sum over an index is printed only (the language has no bound index yet)",
     PartialTrace: "a partial trace is printed only (the language has no partial trace yet)",
     DiagonalMatrix: "M ∘ I has no spelling in the language yet",
@@ -178,7 +190,7 @@ def exercise(stage, cls):
         assert check(f, var, G, functions=BINDINGS).passed
     elif stage == "vec":
         J = matcalc.jacobian(F, var)
-        assert check_jacobian(F, var, J).passed
+        assert check_jacobian(F, var, J, functions=BINDINGS).passed
     elif stage == "transpose":
         T = transpose_of(F)
         if cls in NOT_READ_BACK or cls is DifferentialSymbol:

@@ -8,6 +8,7 @@ Importing this package registers every rule (``matcalc.registry``).  The modules
 ``functions``             the chain rule for scalar functions, ``Abs``, the sigmoid
 ``undefined``             undefined functions ``Function("f")`` and their derivatives f'(a), ∂_1 F
 ``function_gradient``     ``∇f(U)``: the gradient of an undefined function of a matrix
+``matrix_function``       undefined matrix-valued ``F(U)``: DF(U)[dU], J_F(U), DF(U)^*[G]
 ``special``               matrix symbols, ``I``, ``0``, ``1``
 ``structured``            symmetric / SPD / orthogonal / ... symbols
 ``transpose``             ``U^T``
@@ -33,6 +34,6 @@ The order of the imports does not matter: where several rules of one stage apply
 same construct, their ``order=`` says which comes first.
 """
 from . import (commutation, determinant, diagonal, differentials, elementwise, explicit,
-               function_gradient, functions, hadamard, inverse, kronecker, log1p, matrix_sum,
-               norm, partial_trace, products, scalars, special, structured, trace, transpose,
-               undefined, unit_matrix, vec)
+               function_gradient, functions, hadamard, inverse, kronecker, log1p,
+               matrix_function, matrix_sum, norm, partial_trace, products, scalars, special,
+               structured, trace, transpose, undefined, unit_matrix, vec)

@@ -20,9 +20,10 @@ def _checked(functions):
     the engine makes f(U) of a matrix U commutative, the same f under another class)."""
     out = {}
     for f, concrete in dict(functions).items():
-        if not isinstance(f, UndefinedFunction):
-            raise TypeError(f"functions= maps undefined functions (Function('f')) to concrete "
-                            f"ones; {f!r} is not an undefined function")
+        if not (isinstance(f, UndefinedFunction)
+                or getattr(f, "is_undefined_matrix_function", False)):
+            raise TypeError(f"functions= maps undefined functions (Function('f'), "
+                            f"matcalc.matrix_function) to concrete ones; {f!r} is not one")
         if not (callable(concrete) or isinstance(concrete, Function)):
             raise TypeError(f"the concrete function for {f} must be a SymPy function, a Lambda "
                             f"or a callable, got {concrete!r}")
