@@ -306,8 +306,10 @@ def scalars(draw, depth, var):
         return log(Abs(Determinant(MatAdd(MatMul(-2, _I(r)),
                                           MatMul(Rational(1, 4), mat((r, r)))))))
     if kind == "entry":            # SymPy writes (U)_{01} of a product as an index sum
-        # shallow: the oracle evaluates SymPy's sum as written, one loop per index
-        return draw(matrices((n, n), min(sub_depth, 1), var))[0, 1]
+        # a product of two leaves: the oracle evaluates SymPy's sum as written, one loop
+        # per index (a power inside would nest a loop per factor)
+        leaf = lambda: draw(matrices((n, n), 0, var))
+        return MatMul(leaf(), leaf())[0, 1]
     if kind == "explicit":         # an explicit 2 x 2 matrix of scalars
         a, b = draw(scalars(sub_depth, var)), draw(scalars(sub_depth, var))
         return Trace(MatMul(ImmutableMatrix([[1, 2], [3, 4]]), ImmutableMatrix([[a, 1], [b, a * b]])))

@@ -201,9 +201,11 @@ def _common_coefficient(terms):
     shared = symbolic[0]
     for s in symbolic[1:]:
         shared = shared & s
-    for factor, count in shared.items():
-        if factor != 1:
-            g = g * factor ** count
-    if g == 1:
+    shared = Counter({factor: count for factor, count in shared.items() if factor != 1})
+    common = g * Mul(*[factor ** count for factor, count in shared.items()])
+    if common == 1:
         return S.One, terms
-    return g, [(c / g, f) for c, f in terms]
+    # the shared factors are taken out of each coefficient's factors, not divided: SymPy
+    # leaves x^(p-1) x^(1-p) uncancelled for a symbolic p
+    return common, [(r / g * Mul(*(sym - shared).elements()), f)
+                    for (c, f), r, sym in zip(terms, rationals, symbolic)]
