@@ -14,7 +14,7 @@ and take products apart with ``flat_matmul`` / ``split_coeff``.
 """
 from functools import lru_cache
 
-from sympy import Identity, MatAdd, MatMul, Mul, S, default_sort_key
+from sympy import Add, Identity, MatAdd, MatMul, Mul, S, default_sort_key
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
@@ -64,16 +64,31 @@ def matmul(*args):
 
 
 def matadd(*terms):
-    """A flat, sorted MatAdd without SymPy's canonicalizer (whose ``c*M`` runs a deep doit)."""
+    """A flat, sorted MatAdd without SymPy's canonicalizer (whose ``c*M`` runs a deep doit),
+    like terms collected: ``2 A + 3 A = 5 A``, ``A - A = 0``."""
     flat = []
     for t in terms:
         flat.extend(t.args if isinstance(t, MatAdd) else (t,))
-    flat = [t for t in flat if not isinstance(t, ZeroMatrix)]
-    if not flat:
-        return terms[0] if terms else None
-    if len(flat) == 1:
-        return flat[0]
-    return MatAdd(*sorted(flat, key=default_sort_key))
+    like = {}    # the term without its coefficient -> [coefficients, the first term]
+    for t in flat:
+        if isinstance(t, ZeroMatrix):
+            continue
+        coeff, M = split_coeff(t)
+        entry = like.setdefault(M, [[], t])
+        entry[0].append(coeff)
+    kept = []
+    for M, (coeffs, first) in like.items():
+        if len(coeffs) == 1:
+            kept.append(first)
+            continue
+        total = Add(*coeffs)
+        if total != 0:
+            kept.append(scaled(total, M))
+    if not kept:
+        return ZeroMatrix(*terms[0].shape) if terms else None
+    if len(kept) == 1:
+        return kept[0]
+    return MatAdd(*sorted(kept, key=default_sort_key))
 
 
 @rule_memo
