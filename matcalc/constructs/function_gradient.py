@@ -16,14 +16,12 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..algebra import is_matrix
 from ..registry import BIND, LATEX, TEXT, TRANSPOSE, construct
 
-__all__ = ["FunctionGradient", "function_gradient", "apply_concrete"]
+__all__ = ["AppliedDerivative", "FunctionGradient", "function_gradient", "apply_concrete"]
 
 
-class FunctionGradient(MatrixExpr):
-    r"""``∇_k f(U_1, ..., U_r)`` (``\nabla f\left(U\right)``): shaped like U_k."""
-
-    def __new__(cls, applied, position):
-        return Basic.__new__(cls, _sympify(applied), Integer(position))
+class AppliedDerivative(MatrixExpr):
+    """A derivative of an applied function F(U_1, ...) along its k-th argument: the args are
+    (F(U_1, ...), k, ...); printed by its construct's rules."""
 
     @property
     def applied(self):
@@ -34,14 +32,25 @@ class FunctionGradient(MatrixExpr):
         return int(self.args[1])
 
     @property
-    def shape(self):
-        return self.applied.args[self.position - 1].shape
+    def argument(self):
+        return self.applied.args[self.position - 1]
 
     def _sympystr(self, printer):   # str() and sympy.latex print the registered notation
         return TEXT(self, printer)
 
     def _latex(self, printer):
         return LATEX(self, printer)
+
+
+class FunctionGradient(AppliedDerivative):
+    r"""``∇_k f(U_1, ..., U_r)`` (``\nabla f\left(U\right)``): shaped like U_k."""
+
+    def __new__(cls, applied, position):
+        return Basic.__new__(cls, _sympify(applied), Integer(position))
+
+    @property
+    def shape(self):
+        return self.argument.shape
 
 
 def function_gradient(applied, position=1):

@@ -24,7 +24,7 @@ from ..algebra import is_matrix, split_coeff, transpose_of
 from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, BIND, COTANGENT, DIFFERENTIAL, LATEX, REWRITE, TEXT,
                         TRANSPOSE, VEC, construct)
-from .function_gradient import apply_concrete
+from .function_gradient import AppliedDerivative, apply_concrete
 
 __all__ = ["MatrixFunction", "AppliedMatrixFunction", "FunctionDerivative", "FunctionJacobian",
            "FunctionAdjoint", "matrix_function"]
@@ -78,26 +78,12 @@ class AppliedMatrixFunction(MatrixExpr):
         return LATEX(self, printer)
 
 
-class _Derived(MatrixExpr):
-    """A derivative of an applied F with respect to its k-th argument (args: F(..), k, ...)."""
-
-    @property
-    def applied(self):
-        return self.args[0]
-
-    @property
-    def position(self):
-        return int(self.args[1])
+class _Derived(AppliedDerivative):
+    """A derivative of an applied matrix function F along its k-th argument."""
 
     @property
     def argument(self):
         return self.applied.arguments[self.position - 1]
-
-    def _sympystr(self, printer):
-        return TEXT(self, printer)
-
-    def _latex(self, printer):
-        return LATEX(self, printer)
 
 
 class FunctionDerivative(_Derived):
