@@ -21,7 +21,7 @@ __all__ = ["variable_kind", "scalar_derivative", "scalar_derivative_steps", "ent
            "DT_IS_ONE"]
 
 #: the name of the identification step for a scalar variable
-DT_IS_ONE = "identify: df/dt = df with dt = 1"
+DT_IS_ONE = "identify df/dt: dt = 1"
 
 
 def variable_kind(X):
