@@ -238,7 +238,7 @@ def text_inverse(M, printer):
 
 @TEXT.register(MatPow)
 def text_matpow(M, printer):
-    """``X^2``, ``X'^2``, ``(A*B)^-2``."""
+    """``X^2``, ``X'^2``, ``(A*B)^-2``, ``X^(k - 1)``."""
     base, e = M.args
     if e == -1:
         return _inverse_text(base, printer)
@@ -246,7 +246,10 @@ def text_matpow(M, printer):
         base_text = printer._print(base)
     else:
         base_text = printer.postfix_base(base)
-    return f"{base_text}^{printer._print(e)}"
+    exponent = printer._print(e)
+    if not (e.is_Atom or (e.is_Integer and e < 0)):   # X^(k - 1 - i), not X^k - 1 - i
+        exponent = f"({exponent})"
+    return f"{base_text}^{exponent}"
 
 
 # == parsing ==
