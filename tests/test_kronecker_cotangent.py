@@ -7,6 +7,7 @@
 
 Each gradient is asserted symbolically and checked numerically.
 """
+import pytest
 from sympy import (Determinant, Identity, Inverse, KroneckerProduct as kron, MatMul, MatrixSymbol,
                    Trace, log, symbols)
 
@@ -73,3 +74,10 @@ def test_partial_trace_of_a_kronecker_product_is_a_trace_times_the_factor():
     from matcalc.constructs.partial_trace import partial_trace
     assert partial_trace(kron(M, X), m, 1) == Trace(M) * X
     assert partial_trace(kron(M, X), n, 2) == Trace(X) * M
+
+
+def test_entry_of_a_kronecker_bilinear_form_is_refused_with_the_way_out():
+    # SymPy expands (a⊗b)^T (X⊗M)(c⊗d) [0, 0] at once into a sum over Mod/floor indices
+    f = (kron(a, MatrixSymbol("b", m, 1)).T * kron(X, M) * kron(c, MatrixSymbol("d", m, 1)))[0, 0]
+    with pytest.raises(matcalc.UnsupportedError, match=r"without \[0, 0\]"):
+        matcalc.grad(f, X)

@@ -6,7 +6,8 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Abs, Add, Basic, Eq, Identity, Integer, MatrixSymbol, Mul, Piecewise, Pow, S, im, log, sign
+from sympy import (Abs, Add, Basic, Eq, Identity, Integer, MatrixSymbol, Mod, Mul, Piecewise, Pow, S,
+                   floor, im, log, sign)
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
@@ -128,9 +129,13 @@ def d_element(s, d):
 
 
 def _index_sum(expr, why=""):
+    if expr.has(Mod, floor):    # SymPy expands an entry of a Kronecker product eagerly
+        hint = ("; SymPy wrote an entry of a Kronecker product as this sum: pass the 1 x 1 "
+                "product itself (without [0, 0]), matcalc reads it as a scalar")
+    else:
+        hint = "; write it with matrix products and M[i, j] of the product"
     return UnsupportedError(f"the index sum {describe(expr)}",
-                            "it has no matrix form" + (f" ({why})" if why else "") +
-                            "; write it with matrix products and M[i, j] of the product")
+                            "it has no matrix form" + (f" ({why})" if why else "") + hint)
 
 
 def _free_indices(s):
