@@ -18,6 +18,7 @@ from matcalc.parse.symbols import declarations
 from matcalc.printing.text import text_form
 from matcalc.simplify import equal_forms
 from matcalc.catalogue import derive_for
+from matcalc.constructs.matrix_sum import MatrixSum
 
 
 def read_back(expr):
@@ -48,6 +49,9 @@ def test_catalogue_result_reads_back(identity):
                             identity.structure)
     except matcalc.UnsupportedError:
         pytest.skip("matcalc cannot derive it")
+    if result.has(MatrixSum):
+        pytest.xfail("a sum over an index, sum(i, a, b, T), has no spelling in the expression "
+                     "language yet (the index is an integer bound in T: issue 16, section 6)")
     assert_round_trip(result)
 
 
