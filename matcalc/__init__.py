@@ -14,6 +14,7 @@ from . import constructs  # noqa: F401  (registers every construct's rules)
 from .constructs.commutation import CommutationMatrix
 from .constructs.determinant import logdet
 from .constructs.functions import sigmoid
+from .constructs.matrix_function import matrix_function
 from .constructs.norm import Norm, norm
 from .constructs.nonsmooth import relu
 from .constructs.scalars import scalar
@@ -27,19 +28,20 @@ from .constructs.matrix_functions import expm, logm, sqrtm
 from .constructs.pinv import pinv
 from .constructs.svd import (nuclear_norm, singular_value, singular_vector, singular_vectors,
                              spectral_norm)
-from .derivatives import Derivation, Step, derive, grad, hessian, jacobian
+from .derivatives import Derivation, Step, derive, diff, grad, hessian, jacobian
 from .printing import derivation_latex, init_printing, latex
 from .constructs.structured import (declare, diagonal, invertible, orthogonal, positive, spd, structure_of,
                         symmetric)
 
 __version__ = "0.1.0"
 
-__all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "derivative_tensor",
+__all__ = ["grad", "derive", "diff", "Derivation", "Step", "jacobian", "hessian", "derivative_tensor",
            "tensor_from_jacobian", "jacobian_from_tensor", "check", "check_jacobian",
            "check_hessian", "latex", "derivation_latex", "init_printing",
            "UnsupportedError", "ShapeError", "NonSquareMatrixError", "ParseError",
            "CatalogueError", "MatcalcError", "NonFiniteError", "norm", "Norm", "sigmoid", "scalar", "logdet",
            "relu", "softmax", "logsumexp",
+           "matrix_function",
            "CommutationMatrix", "Vec", "vec", "symmetric", "spd", "invertible", "orthogonal",
            "diagonal", "positive", "declare", "structure_of",
            "eigenvalue", "eigenvector", "left_eigenvector", "eigenvalues", "eigenvectors",

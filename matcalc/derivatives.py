@@ -10,21 +10,23 @@
     hessian(f, X)                     H = d^2 f / d vec(X) d vec(X)^T  (pq x pq, symmetric)
 
 ``vec`` stacks columns.  The Hessian is the Jacobian of vec(grad f); a scalar F gives the
-row vec(grad f)^T; a scalar ``Symbol`` X is a 1 x 1 variable.
+row vec(grad f)^T.  A scalar ``Symbol`` t or an entry X[m, n] may be the variable too
+(``matcalc.variables``): ``grad(f, t) = df/dt``, ``diff(F, t) = dF/dt`` shaped like F.
 """
 import functools
 import sys
 from dataclasses import dataclass, field
 
-from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, S, Symbol, nan, oo, zoo
+from sympy import Derivative, Identity, MatAdd, MatMul, MatrixSymbol, Rational, nan, oo, zoo
+from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
-from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
-from .algebra import flat_matmul, transpose_of
+from .algebra import matadd, scaled, split_coeff, transpose_of
 from .constructs.differentials import DifferentialSymbol
 from .constructs.hadamard import hadamard
-from .constructs.scalars import as_scalar, scalar
+from .constructs.scalars import as_scalar
 from .constructs.structured import gradient_structure
 from .constructs.trace import trace
 from .differential import differential, differential_steps
@@ -32,10 +34,15 @@ from .errors import NonFiniteError
 from .identify import gradient_terms, scalar_jacobian, vec_jacobian
 from .registry import describe
 from .shapes import check_shapes
+from .constructs.explicit import explicit_parts_merged
+from .constructs.undefined import commutative_functions
+from .constructs.vec import vec
+from .variables import (DT_IS_ONE, entry_derivative, scalar_derivative, scalar_derivative_steps,
+                        variable_kind)
 from .simplify import normalize, simplify_result
 from .simplify.kronecker_form import simplify_jacobian
 
-__all__ = ["grad", "derive", "Derivation", "Step", "jacobian", "hessian", "GRADIENT_LAYOUTS",
+__all__ = ["grad", "derive", "diff", "Derivation", "Step", "jacobian", "hessian", "GRADIENT_LAYOUTS",
            "JACOBIAN_LAYOUTS", "GRADIENT_STRUCTURES"]
 
 #: layouts of a gradient: shaped like X (denominator) or its transpose (numerator, MML)
@@ -139,6 +146,12 @@ def _require_finite(expr, what):
     return expr
 
 
+def _unknown_derivatives(expr):
+    """The unevaluated derivatives in ``expr`` other than those of undefined functions
+    (f'(x) of ``Function("f")``, which are results matcalc itself returns)."""
+    return [D for D in expr.atoms(Derivative) if not isinstance(D.expr, AppliedUndef)]
+
+
 def _function(f):
     """``f`` as a SymPy expression (never text), free of unevaluated derivatives, finite,
     well shaped."""
@@ -146,18 +159,21 @@ def _function(f):
         raise TypeError("the function must be a SymPy expression, not text; parse text with "
                         "matcalc.parse.parse(text), which never evaluates it")
     f = _sympify(f)
-    if _contains(f, types=Derivative) is not None:
+    if _unknown_derivatives(f):
         raise ValueError(f"the function contains an unevaluated Derivative: {f}")
     _require_finite(f, "the function")
     check_shapes(f)
-    return f
+    return commutative_functions(f)
 
 
 def _validate_gradient(f, X, layout, structure):
-    if not isinstance(X, MatrixSymbol):
-        kind = "a scalar Symbol" if isinstance(X, Symbol) else type(X).__name__
-        raise TypeError(f"the variable must be a MatrixSymbol (a vector is an n x 1 MatrixSymbol), "
-                        f"got {kind}: {X!r}")
+    kind = variable_kind(X)
+    if kind != "matrix" and structure is not None:
+        raise ValueError(f"structure={structure!r} needs a matrix variable, {X} is a {kind}")
+    if kind == "entry":
+        X = X.parent
+    if kind == "scalar":
+        X = MatrixSymbol(X.name, 1, 1)   # only for the checks below
     if layout not in GRADIENT_LAYOUTS:
         raise ValueError(f"layout must be one of {GRADIENT_LAYOUTS}, got {layout!r}")
     if structure not in GRADIENT_STRUCTURES:
@@ -197,9 +213,9 @@ def _finish(G, layout, structure, X):
         G = simplify_result(_apply_structure(G, structure, X))
     if layout == "numerator":
         G = simplify_result(transpose_of(G))
-    if _contains(G, types=Derivative) is not None:
+    if _unknown_derivatives(G):
         raise AssertionError(f"internal error: unevaluated Derivative in a result: {G}")
-    return _require_finite(G, "the derivative")
+    return _require_finite(explicit_parts_merged(G), "the derivative")
 
 
 def _gradient(df, X):
@@ -213,11 +229,19 @@ def _gradient(df, X):
 def grad(f, X, layout="denominator", structure=None, named=False):
     """The gradient of the scalar ``f`` with respect to the matrix ``X``, in closed form.
 
-    ``named=True`` returns a ``matcalc.named.Named``: the gradient written over named shared
-    subexpressions (``Z_1 = W_1 x``, ...), linear in the depth of a composition.
-    Raises ``UnsupportedError`` naming any construct matcalc has no rule for.
+    ``X`` may also be a scalar ``Symbol`` t (df/dt) or an entry ``X[m, n]`` of a matrix
+    symbol (df/dX_{mn}).  ``named=True`` returns a ``matcalc.named.Named``: the gradient
+    written over named shared subexpressions (``Z_1 = W_1 x``, ...), linear in the depth of
+    a composition.  Raises ``UnsupportedError`` naming any construct matcalc has no
+    rule for.
     """
     f = _validate_gradient(f, X, layout, structure)
+    kind = variable_kind(X)
+    if kind == "scalar":
+        return _require_finite(scalar_derivative(f, X), "the derivative")
+    if kind == "entry":
+        return _require_finite(entry_derivative(f, X, lambda g, M: grad(g, M, structure=structure)),
+                               "the derivative")
     result = _finish(_gradient(differential(f, X), X), layout, gradient_structure(X, structure), X)
     if named:
         from .named import name_intermediates
@@ -229,6 +253,14 @@ def grad(f, X, layout="denominator", structure=None, named=False):
 def derive(f, X, layout="denominator", structure=None):
     """Like ``grad`` but returns a ``Derivation`` with every step recorded."""
     f = _validate_gradient(f, X, layout, structure)
+    kind = variable_kind(X)
+    if kind == "scalar":
+        result, dsteps = scalar_derivative_steps(f, X)
+        steps = [Step(rule, expr, "df" if rule != DT_IS_ONE else f"df/d{X.name}")
+                 for rule, expr in dsteps]
+        return Derivation(f, X, _require_finite(result, "the derivative"), steps)
+    if kind == "entry":
+        return Derivation(f, X, grad(f, X, structure=structure))
     df, dsteps = differential_steps(f, X)
     steps = [Step(rule, expr, "df") for rule, expr in dsteps]
     raw = _gradient(df, X)
@@ -255,33 +287,24 @@ def _is_scalar(F):
 
 
 def _prepare(F, X):
-    """(F, X, restore): a scalar ``Symbol`` X becomes the 1 x 1 variable X[0, 0]."""
+    """(F, X): ``F`` validated, ``X`` a MatrixSymbol (a ``TypeError`` otherwise)."""
     F = _function(F)
-    if isinstance(X, MatrixSymbol):
-        return F, X, lambda J: J
-    if isinstance(X, Symbol):
-        X1 = MatrixSymbol(X.name, 1, 1)
-        element = scalar(X1)
-        F = F.xreplace({X: element})
-
-        def restore(J):
-            J = J.xreplace({element: X, MatrixElement(X1, 0, 0): X})
-            if isinstance(J, MatrixExpr) and tuple(J.shape) == (1, 1):
-                J = _as_plain_scalar(J)
-            return J.xreplace({X1: MatMul(X, Identity(1))}) if isinstance(J, MatrixExpr) else J
-        return F, X1, restore
-    raise TypeError(f"the variable must be a MatrixSymbol (a vector is an n x 1 MatrixSymbol) "
-                    f"or a scalar Symbol, got {type(X).__name__}: {X!r}")
+    if variable_kind(X) != "matrix":
+        raise TypeError(f"the variable must be a MatrixSymbol here, got {X!r}")
+    return F, X
 
 
-def _as_plain_scalar(J):
-    """A 1 x 1 result c I_1 as the scalar c; anything else as J[0, 0]."""
-    if isinstance(J, ZeroMatrix):
-        return S.Zero
-    coeff, mats = flat_matmul(J)
-    if all(isinstance(m, Identity) for m in mats):
-        return coeff
-    return MatrixElement(J, 0, 0)
+def diff(F, X):
+    """dF/dX for a scalar ``Symbol`` X = t (shaped like F: SymPy's ``F.diff(t)``) or an entry
+    X = M[m, n] of a matrix symbol (dF/dM_{mn}); for a MatrixSymbol X use grad/jacobian."""
+    F = _function(F)
+    kind = variable_kind(X)
+    if kind == "scalar":
+        return _require_finite(scalar_derivative(F, X), "the derivative")
+    if kind == "entry":
+        return _require_finite(entry_derivative(F, X, grad), "the derivative")
+    raise TypeError(f"diff takes a scalar Symbol or an entry X[m, n]; for the matrix {X} use "
+                    "matcalc.grad (scalar F) or matcalc.jacobian")
 
 
 @_room_to_recurse
@@ -295,7 +318,14 @@ def jacobian(F, X, layout="numerator"):
     """
     if layout not in JACOBIAN_LAYOUTS:
         raise ValueError(f"layout must be one of {JACOBIAN_LAYOUTS}, got {layout!r}")
-    F, X, restore = _prepare(F, X)
+    if variable_kind(X) == "scalar":   # d vec(F)/dt: vec(dF/dt), rs x 1
+        D = diff(F, X)
+        if isinstance(D, MatrixExpr):
+            terms = D.args if isinstance(D, MatAdd) else (D,)
+            D = matadd(*[scaled(c, vec(M)) for c, M in map(split_coeff, terms)])
+            D = transpose_of(D) if layout == "denominator" else D
+        return D
+    F, X = _prepare(F, X)
     dX = DifferentialSymbol.of(X)
     if _is_scalar(F):
         J = scalar_jacobian(differential(as_scalar(F), X), dX)
@@ -303,7 +333,7 @@ def jacobian(F, X, layout="numerator"):
         J = vec_jacobian(differential(F, X), dX)
     if layout == "denominator":
         J = simplify_jacobian(transpose_of(J)) if isinstance(J, MatrixExpr) else J
-    return restore(_require_finite(J, "the derivative"))
+    return _require_finite(explicit_parts_merged(J), "the derivative")
 
 
 @_room_to_recurse
@@ -312,7 +342,9 @@ def hessian(f, X):
 
     For a vector x (n x 1) it is the ordinary n x n Hessian.
     """
-    f, X, restore = _prepare(f, X)
+    if variable_kind(X) == "scalar":   # d^2 f / dt^2
+        return diff(diff(as_scalar(_function(f)), X), X)
+    f, X = _prepare(f, X)
     if not _is_scalar(f):
         raise ValueError(f"hessian needs a scalar function; {f} has shape "
                          f"{f.shape[0]} x {f.shape[1]} (use jacobian)")
@@ -324,4 +356,4 @@ def hessian(f, X):
     H = vec_jacobian(differential(G, plain), DifferentialSymbol.of(plain))
     if plain != X:
         H = simplify_jacobian(normalize(H.xreplace({plain: X})))
-    return restore(_require_finite(H, "the derivative"))
+    return _require_finite(explicit_parts_merged(H), "the derivative")

@@ -15,7 +15,7 @@ from sympy.matrices.expressions.matexpr import MatrixSymbol
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from .algebra import is_matrix
-from .constructs.differentials import Differential, DifferentialSymbol, ScalarDifferential
+from .constructs.differentials import Differential, ScalarDifferential, differential_symbol
 from .constructs.scalars import as_scalar
 from .registry import DIFFERENTIAL
 
@@ -39,7 +39,7 @@ class _Differentiator:
 
     def __init__(self, variable):
         self.variable = variable
-        self.dX = DifferentialSymbol.of(variable)
+        self.dX = differential_symbol(variable)
         self._depends = {}
         self._memo = {}
 
@@ -81,7 +81,8 @@ class _Unexpanded:
 
 
 def differential(f, X):
-    """df for a scalar or matrix expression ``f``, linear in dX (X a MatrixSymbol)."""
+    """df for a scalar or matrix expression ``f``, linear in dX (X a MatrixSymbol) or in dt
+    (t a scalar Symbol)."""
     return _Differentiator(X)(f)
 
 

@@ -32,6 +32,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from .errors import UnsupportedError
 
 __all__ = ["Operation", "RuleList", "Construct", "construct", "CONSTRUCTS", "OPERATIONS",
+           "declaration_of", "refuses",
            "required_operations", "describe", "rule_memo", "rules_changed"]
 
 #: ``cache_clear`` of every memo whose values depend on the rules (``rule_memo``)
@@ -133,9 +134,12 @@ class Operation:
     def unsupported(self, expr, detail=""):
         """The ``UnsupportedError`` for ``expr`` at this stage, naming the construct and the
         stage (and the construct's declared reason, or ``detail``)."""
-        declared = CONSTRUCTS.get(type(expr))
+        declared = declaration_of(expr)
         reason = detail or (declared.refuses.get(self.name, "") if declared else "")
-        return UnsupportedError(f"{type(expr).__name__} ({describe(expr)})",
+        name = type(expr).__name__
+        if declared is not None and declared.cls is not type(expr):
+            name += f", a {declared.cls.__name__}"    # f(x) of Function("f"): an AppliedUndef
+        return UnsupportedError(f"{name} ({describe(expr)})",
                                 f"no {self.name} rule" + (f": {reason}" if reason else ""))
 
     def __repr__(self):
@@ -197,6 +201,22 @@ class Construct:
 
 #: construct class -> Construct
 CONSTRUCTS = {}
+
+
+def declaration_of(expr):
+    """The declared construct ``expr`` is an instance of: its class's, or along its MRO (the
+    class of ``f(x)`` for ``Function("f")`` is ``f``, declared as ``AppliedUndef``)."""
+    for cls in type(expr).__mro__:
+        declared = CONSTRUCTS.get(cls)
+        if declared is not None:
+            return declared
+    return None
+
+
+def refuses(expr, stage):
+    """Does the construct of ``expr`` declare that it refuses ``stage``?"""
+    declared = declaration_of(expr)
+    return declared is not None and stage in declared.refuses
 
 
 def construct(cls, kind="matrix", linear=False, leaf=False, refuses=None, module=None):
@@ -268,6 +288,9 @@ INVERTED = Operation("inverted", "rule(F) -> N when the factor F is N^{-1}, else
 SCALE = Operation("scale", "rule(M, c) -> c M as one factor (c absorbed into M), or None")
 TIDY = Operation("tidy", "rule(M) -> M with its own parameters in lowest terms "
                          "(an elementwise function's body cancelled or factored)")
+
+ENTRY = Operation("entry", "rule(M, m, n, element) -> the entry M_{mn} from entries of M's "
+                          "parts (element(P, i, j) for a part), or None to keep M_{mn} whole")
 
 # == Jacobians in Kronecker form ==
 JACOBIAN_FACTOR = Operation(
@@ -435,6 +458,12 @@ DRAW = Operation(
     "draw", "rule(expr) -> the matrix sub-expressions whose symbols the oracle draws with a "
             "separated spectrum (well-spaced real eigenvalues and singular values): a "
             "decomposition is differentiable only where they are simple")
+
+
+BIND = Operation(
+    "bind", "rule(expr, functions, bind) -> expr with the undefined functions of ``functions`` "
+            "({f: concrete}) made concrete (bind(e) binds a sub-expression): how the oracle "
+            "evaluates f(U), f'(a) and ∇f(U) of a claim (``check(..., functions=...)``)")
 
 
 def numpycode_hook(expr, printer):

@@ -41,9 +41,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from hypothesis import reject, strategies as st
-from sympy import (Abs, Determinant, Heaviside, Identity, Integer, Inverse, KroneckerProduct,
-                   Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Max, Min, OneMatrix, Rational,
-                   Symbol, Trace, Transpose, cos, exp, log, sign, sin, sqrt, srepr, symbols, tanh)
+from sympy import (Abs, Determinant, Function, Heaviside, Identity, ImmutableMatrix, Integer,
+                   Inverse, KroneckerProduct, Lambda, MatAdd, MatMul, MatPow, MatrixSymbol, Max,
+                   Min, OneMatrix, Rational, Symbol, Trace, Transpose, cos, exp, log, sign, sin,
+                   sqrt, srepr, symbols, tanh)
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -86,10 +87,25 @@ CONSTANTS = {
 }
 #: a fixed concrete matrix for Kronecker wraps of a matrix-valued F
 KRON_CONSTANT = MatrixSymbol("K", 2, 3)
+#: a general cotangent for a Kronecker product of an n x n and an m x m matrix
+KRON_COTANGENT = MatrixSymbol("H", n * m, n * m)
+#: an integer exponent (the oracle draws 1, 2 or 3)
+POWER = symbols("p", integer=True, positive=True)
+#: a scalar variable; a square problem becomes one in it through X = tau A + B
+TAU = Symbol("tau", real=True)
+
+
+def _frobenius_squared(M):
+    return Trace(MatMul(Transpose(M), M))
+
+
+#: undefined functions and the concrete ones the oracle binds to them
+UNDEFINED_SCALAR, UNDEFINED_MATRIX = Function("uf"), Function("ug")
+UNDEFINED = {UNDEFINED_SCALAR: sin, UNDEFINED_MATRIX: _frobenius_squared}
 
 COEFFS = [Rational(1, 2), 2, -1, Rational(-3, 2), lam]
 ELEMENTWISE = ["sin", "cos", "tanh", "sigmoid", "exp", "log", "abs", "poly", "relu", "sign",
-               "heaviside", "min1", "abs-cubed"]
+               "heaviside", "min1", "abs-cubed", "undefined"]
 
 
 #: hypothesis favours the first element of a sampled list: not a leaf, 1 time in 5
@@ -184,7 +200,8 @@ def matrices(draw, shape, depth, var):
              "hadamard", "hpower", "hpower-positive", "elementwise", "elementwise", "kron-outer",
              "softmax", "log-softmax", "extremum"]
     if _square(shape):
-        kinds += ["inverse", "power", "negpower", "identity-shift"]
+        kinds += ["inverse", "power", "negpower", "identity-shift", "power-large",
+                  "power-symbolic"]
         if r != 1:
             kinds += ["diag", "diag-of-diagonal"]
         if var.shape[0] == var.shape[1] == r:
@@ -239,6 +256,10 @@ def matrices(draw, shape, depth, var):
                                              MatAdd(var, A), Transpose(var)])))
     if kind == "power":
         return MatPow(sub(), draw(st.sampled_from([2, 3])))
+    if kind == "power-large":   # a sum over an index (k > 8), kept small: (U/4)^k
+        return MatPow(MatMul(Rational(1, 4), sub()), draw(st.sampled_from([9, 12])))
+    if kind == "power-symbolic":
+        return MatPow(sub(), POWER)
     if kind == "negpower":
         return MatPow(spd_shift(sub((r, inner()))), draw(st.sampled_from([-1, -2])))
     if kind == "identity-shift":
@@ -262,6 +283,8 @@ def elementwise(name, M):
         return M.applyfunc(Lambda(t, Min(t, 1)))
     if name == "abs-cubed":
         return M.applyfunc(Lambda(t, Abs(t) ** 3))
+    if name == "undefined":
+        return M.applyfunc(UNDEFINED_SCALAR)
     func = {"sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "abs": Abs, "relu": relu,
             "sign": sign, "heaviside": Heaviside}[name]
     return M.applyfunc(func)
@@ -272,6 +295,7 @@ SCALAR_FUNCTIONS = {
     "log1p2": lambda s: log(1 + s ** 2), "sqrt1p2": lambda s: sqrt(1 + s ** 2),
     "exp-tanh": lambda s: exp(tanh(s)), "abs": Abs, "relu": relu,
     "sign-times": lambda s: sign(s) * s ** 2, "heaviside-times": lambda s: Heaviside(s) * s ** 2,
+    "undefined": UNDEFINED_SCALAR,
 }
 
 
@@ -283,7 +307,9 @@ def scalars(draw, depth, var):
                                  (m, ONE)])
     sub_depth = max(depth - 1, 0)
     kinds = ["trace", "trace", "form", "form", "norm2", "norm", "logdet", "det",
-             "kron-trace", "entry-sum", "lambda", "logsumexp", "logsumexp-matrix"]
+             "kron-trace", "entry-sum", "lambda", "logsumexp", "logsumexp-matrix",
+             "kron-cotangent", "kron-logdet", "kron-norm", "logabsdet", "entry", "explicit",
+             "undefined-matrix"]
     if var.shape[0] == var.shape[1] and var.shape[0] != 1:
         kinds.append("logdet-variable")
     if draw(st.sampled_from(DECOMPOSITION_GATE)):
@@ -315,6 +341,26 @@ def scalars(draw, depth, var):
     if kind == "kron-trace":
         return Trace(KroneckerProduct(mat(draw(st.sampled_from(shapes))),
                                       mat(draw(st.sampled_from(shapes)))))
+    if kind == "kron-cotangent":   # tr(H (U ⊗ V)): a partial trace
+        return Trace(MatMul(KRON_COTANGENT, KroneckerProduct(mat((n, n)), mat((m, m)))))
+    if kind == "kron-logdet":
+        return log(Determinant(KroneckerProduct(spd_shift(mat((n, n))), spd_shift(mat((m, m))))))
+    if kind == "kron-norm":
+        return norm(KroneckerProduct(mat(draw(any_shape)), mat(draw(any_shape)))) ** 2
+    if kind == "logabsdet":        # det(-2 I + U/4) has the sign (-1)^r
+        r = draw(st.sampled_from([n, m]))
+        return log(Abs(Determinant(MatAdd(MatMul(-2, _I(r)),
+                                          MatMul(Rational(1, 4), mat((r, r)))))))
+    if kind == "entry":            # SymPy writes (U)_{01} of a product as an index sum
+        # a product of two leaves: the oracle evaluates SymPy's sum as written, one loop
+        # per index (a power inside would nest a loop per factor)
+        leaf = lambda: draw(matrices((n, n), 0, var))
+        return MatMul(leaf(), leaf())[0, 1]
+    if kind == "explicit":         # an explicit 2 x 2 matrix of scalars
+        a, b = draw(scalars(sub_depth, var)), draw(scalars(sub_depth, var))
+        return Trace(MatMul(ImmutableMatrix([[1, 2], [3, 4]]), ImmutableMatrix([[a, 1], [b, a * b]])))
+    if kind == "undefined-matrix":  # ∇ug(U), bound to ||U||_F^2 for the oracle
+        return UNDEFINED_MATRIX(mat(draw(any_shape)))
     if kind == "entry-sum":
         r, c = draw(any_shape)
         return scalar(MatMul(OneMatrix(ONE, r), mat((r, c)), OneMatrix(c, ONE)))
@@ -488,13 +534,18 @@ class Problem:
     var: object
     options: dict = field(default_factory=dict)
 
+    @property
+    def functions(self):
+        """The concrete functions the oracle binds to the undefined ones of f."""
+        return {F: c for F, c in UNDEFINED.items() if self.f.has(F)}
+
     def reproducer(self):
         """Python code that rebuilds the problem and runs the engine on it."""
         call = {"gradient": "matcalc.grad", "jacobian": "matcalc.jacobian",
                 "hessian": "matcalc.hessian"}[self.kind]
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return (REPRODUCER_IMPORTS + f"f = {srepr(self.f)}\nX = {srepr(self.var)}\n"
-                f"print({call}(f, X{opts}))")
+                f"print({call}(f, X{opts}))  # oracle: functions=strategies_matrix.UNDEFINED")
 
     def __str__(self):
         opts = "".join(f", {k}={v!r}" for k, v in self.options.items())
@@ -503,6 +554,7 @@ class Problem:
 
 REPRODUCER_IMPORTS = """\
 from sympy import *
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
@@ -526,6 +578,14 @@ import matcalc.derivatives
 VARIABLE_KINDS = ("square", "rect", "square", "vector", "spd")
 
 
+def _in_scalar_variable(draw, f, var):
+    """(f, var), or one time in eight for a square var: f(tau A + B) and the scalar tau."""
+    if var.shape[0] != var.shape[1] or var.shape[0] == 1 or draw(st.integers(0, 7)) != 0:
+        return f, var
+    A, B = CONSTANTS[(n, n)][:2]
+    return f.xreplace({var: MatAdd(MatMul(TAU, A), B)}), TAU
+
+
 def _mostly_in(draw, f, var):
     """Keep one function in twenty that does not contain the variable (its derivative
     is a correctly shaped zero); reject the others."""
@@ -543,7 +603,10 @@ def gradient_problems(draw, max_depth=5):
     else:
         f = draw(scalars(depth, var))
     _mostly_in(draw, f, var)
+    f, var = _in_scalar_variable(draw, f, var)
     options = {}
+    if var == TAU:
+        return Problem("gradient", f, var, options)
     if var.shape[0] == var.shape[1] and draw(st.integers(0, 3)) == 0:
         options["structure"] = draw(st.sampled_from(["symmetric", "symmetric-elementwise"]))
     elif draw(st.integers(0, 5)) == 0:
@@ -562,6 +625,7 @@ def jacobian_problems(draw, max_depth=4):
     shape = draw(st.sampled_from(F_SHAPES))
     F = draw(matrices(shape, draw(st.integers(1, max_depth)), var))
     _mostly_in(draw, F, var)
+    F, var = _in_scalar_variable(draw, F, var)
     wrap = draw(st.sampled_from(["plain"] * 6 + ["kron-left", "kron-right"]))
     if wrap == "kron-left":
         F = KroneckerProduct(KRON_CONSTANT, F)
@@ -577,6 +641,7 @@ def hessian_problems(draw, max_depth=3):
     var = VARIABLES[draw(st.sampled_from(VARIABLE_KINDS))]
     f = draw(scalars(draw(st.integers(1, max_depth)), var))
     _mostly_in(draw, f, var)
+    f, var = _in_scalar_variable(draw, f, var)
     return Problem("hessian", f, var)
 
 
@@ -638,7 +703,7 @@ def derive(problem):
 
 
 def expected_shape(problem):
-    p, q = problem.var.shape
+    p, q = getattr(problem.var, "shape", (ONE, ONE))     # a scalar variable: 1 x 1
     if problem.kind == "gradient":
         return (q, p) if problem.options.get("layout") == "numerator" else (p, q)
     if problem.kind == "hessian":
@@ -654,13 +719,17 @@ def judge(problem, result, points=2, rtol=1e-5, structure=None):
     if problem.kind == "gradient":
         options = dict(problem.options)
         if structure:
+            # on symmetric directions G acts as sym(G): the oracle compares sym(G_fd) with
+            # the claim itself, so the claim is given symmetrized
             options["structure"] = structure
-        return check(problem.f, problem.var, result, points=points, rtol=rtol, **options)
+            result = (result + result.T) / 2
+        return check(problem.f, problem.var, result, points=points, rtol=rtol,
+                     functions=problem.functions, **options)
     if problem.kind == "jacobian":
         return check_jacobian(problem.f, problem.var, result, points=points, rtol=rtol,
-                              structure=structure)
+                              structure=structure, functions=problem.functions)
     return check_hessian(problem.f, problem.var, result, points=points, rtol=rtol,
-                         structure=structure)
+                         structure=structure, functions=problem.functions)
 
 
 def _symmetric_variable(problem):
@@ -668,7 +737,8 @@ def _symmetric_variable(problem):
     action on symmetric directions is determined (SymPy rewrites S^T to S inside f, so
     f as a function of an unconstrained S depends on how it was written)."""
     from matcalc.constructs.structured import is_symmetric
-    return is_symmetric(problem.var) and "structure" not in problem.options
+    return (hasattr(problem.var, "shape") and is_symmetric(problem.var)
+            and "structure" not in problem.options)
 
 
 def _same_shape(shape, expected):

@@ -38,7 +38,7 @@ x = MatrixSymbol("x", n, 1)
      r"grad needs a scalar function; X\*A has shape n x n \(use matcalc.jacobian"),
     (lambda: matcalc.grad(MatMul(x, x.T), x), ValueError, r"has shape n x n"),
     (lambda: matcalc.grad(Trace(X), "X"), TypeError, r"must be a MatrixSymbol.*got str"),
-    (lambda: matcalc.grad(Trace(X), Symbol("z")), TypeError, r"got a scalar Symbol"),
+    (lambda: matcalc.grad(Trace(X), Trace(X)), TypeError, r"a scalar Symbol or an entry.*got Trace"),
     (lambda: matcalc.grad(Trace(X), MatMul(X, A)), TypeError, r"got MatMul"),
     (lambda: matcalc.grad(Trace(X), Matrix([[1, 2], [3, 4]])), TypeError, r"MutableDenseMatrix"),
     (lambda: matcalc.grad(Trace(X), X, layout="rows"), ValueError, r"layout must be one of"),
@@ -48,7 +48,7 @@ x = MatrixSymbol("x", n, 1)
      r"needs a square variable, Y is n x m"),
     (lambda: matcalc.grad(Derivative(Trace(X), Symbol("t")), X), ValueError,
      r"unevaluated Derivative"),
-    (lambda: matcalc.jacobian(X, 3), TypeError, r"MatrixSymbol .*or a scalar Symbol, got int"),
+    (lambda: matcalc.jacobian(X, 3), TypeError, r"MatrixSymbol .*a scalar Symbol or an entry.*got int"),
     (lambda: matcalc.jacobian(X, X, layout="rows"), ValueError, r"layout must be one of"),
     (lambda: matcalc.hessian(MatMul(X, A), X), ValueError,
      r"hessian needs a scalar function; X\*A has shape n x n \(use jacobian\)"),
@@ -56,7 +56,7 @@ x = MatrixSymbol("x", n, 1)
     (lambda: matcalc.symmetric("S", n, m), NonSquareMatrixError, r"must be square, got n x m"),
     (lambda: matcalc.spd("S", 2, 3), NonSquareMatrixError, r"must be square"),
     (lambda: matcalc.scalar(X), ValueError, r"1x1 matrix expression"),
-], ids=["grad-of-matrix", "grad-of-outer-product", "variable-string", "variable-scalar-symbol",
+], ids=["grad-of-matrix", "grad-of-outer-product", "variable-string", "variable-trace",
         "variable-expression", "variable-explicit-matrix", "bad-layout", "bad-structure",
         "structure-on-rectangular", "unevaluated-derivative", "jacobian-variable-int",
         "jacobian-bad-layout", "hessian-of-matrix", "hessian-variable-int",
@@ -71,9 +71,8 @@ def test_api_rejects_bad_arguments_with_a_message(call, error, message):
     (Trace(MatPow(X, Rational(1, 2))), "non-integer or symbolic exponent"),
     (Trace(HadamardProduct(X, X).applyfunc(lambda t: t)) * Mod(Trace(X), 1), "Mod"),
     (Piecewise((Trace(X), Trace(X) > 0), (0, True)), "Piecewise"),
-    (X[0, 1], "matrix element X[0, 1]"),
     (sin(X), "matrix function sin(X)"),
-], ids=["symbolic-power", "fractional-power", "mod", "piecewise", "element", "matrix-sine"])
+], ids=["symbolic-power", "fractional-power", "mod", "piecewise", "matrix-sine"])
 def test_unsupported_constructs_name_themselves(f, names):
     with pytest.raises(UnsupportedError, match="no rule for") as info:
         matcalc.grad(f, X)
@@ -379,8 +378,7 @@ CLI_CASES = {
                                   "--shape", "X=n,m"], "must be square"),
     "bad-points": (["grad", "tr(X)", "--wrt", "X", "--check", "--points", "0"],
                    "expected a positive integer"),
-    "unsupported-construct": (["grad", "tr(kron(X, A)*kron(A, A)*kron(A, X))", "--wrt", "X"],
-                              "no rule for"),
+    "unsupported-construct": (["grad", "vec(X)'*vec(X)", "--wrt", "X"], "no rule for Vec"),
     "unknown-command": (["frobnicate"], "invalid choice: 'frobnicate'"),
     "no-command": ([], "the following arguments are required"),
     "missing-catalogue": (["verify", "/nonexistent/catalogue"], "no such file or directory"),

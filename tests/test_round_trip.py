@@ -25,6 +25,7 @@ from matcalc.catalogue import derive_for
 from matcalc.cli import main
 from matcalc.constructs.differentials import Differential, DifferentialSymbol, ScalarDifferential
 from matcalc.derivatives import derive
+from matcalc.constructs.matrix_sum import MatrixSum
 
 
 def read_back(expr):
@@ -65,6 +66,9 @@ def test_catalogue_result_reads_back(identity):
                             identity.structure)
     except matcalc.UnsupportedError:
         pytest.skip("matcalc cannot derive it")
+    if result.has(MatrixSum):
+        pytest.xfail("a sum over an index, sum(i, a, b, T), has no spelling in the expression "
+                     "language yet (the index is an integer bound in T: issue 16, section 6)")
     assert_round_trip(result)
 
 

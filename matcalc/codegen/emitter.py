@@ -20,7 +20,7 @@ from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import transpose_of
 from ..errors import UnsupportedError
-from ..registry import APPLY, CODEGEN, CONSTRUCTS, PRODUCT_FACTORS, STRUCTURED_FACTOR
+from ..registry import APPLY, CODEGEN, PRODUCT_FACTORS, STRUCTURED_FACTOR, refuses
 from .plan import (FUNCTION, MAX_DP_CHAIN, ChainPlan, Computed, StructuredFactor,
                    elementwise_cost)
 
@@ -202,8 +202,7 @@ class Emitter:
 
     def lower(self, expr, env):
         """``expr``'s value by its construct's ``CODEGEN`` rule."""
-        declared = CONSTRUCTS.get(type(expr))
-        if declared is not None and "codegen" in declared.refuses:   # dX, d(U): no value
+        if refuses(expr, "codegen"):   # dX, d(U): no value
             raise CODEGEN.unsupported(expr)
         rule = CODEGEN.lookup(expr)
         if rule is None:

@@ -22,7 +22,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from ..errors import ShapeError
-from ..registry import CODEGEN, CONSTRUCTS
+from ..registry import CODEGEN, refuses
 from .backends import backend_ops
 from .emitter import NAME, Emitter, param_key
 
@@ -48,8 +48,7 @@ def _arguments(exprs):
     matrices, scalars = {}, {}
     for e in exprs:
         for s in e.free_symbols:
-            declared = CONSTRUCTS.get(type(s))
-            if declared is not None and "codegen" in declared.refuses:   # dX has no value
+            if refuses(s, "codegen"):   # dX has no value
                 raise CODEGEN.unsupported(s)
             if isinstance(s, MatrixSymbol):
                 other = matrices.setdefault(s.name, s)

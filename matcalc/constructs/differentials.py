@@ -4,7 +4,7 @@ nodes a derivation shows before each rule expands them.
 None of them has a numeric value or generated code: they exist to be identified
 (``dX``) or to be printed (``d(U)``).
 """
-from sympy import Add, Basic, Expr, MatAdd, MatrixSymbol, Transpose
+from sympy import Add, Basic, Expr, MatAdd, MatrixSymbol, Symbol, Transpose
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
@@ -12,7 +12,8 @@ from ..algebra import matadd, matmul, split_coeff
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, FUNCTIONS, LATEX, TEXT, TRANSPOSE,
                         construct)
 
-__all__ = ["DifferentialSymbol", "Differential", "ScalarDifferential"]
+__all__ = ["DifferentialSymbol", "ScalarDifferentialSymbol", "Differential",
+           "ScalarDifferential", "differential_symbol"]
 
 
 class DifferentialSymbol(MatrixSymbol):
@@ -35,6 +36,28 @@ class DifferentialSymbol(MatrixSymbol):
 
     def _latex(self, printer):   # sympy.latex prints the registered notation
         return LATEX(self, printer)
+
+
+class ScalarDifferentialSymbol(Symbol):
+    """The differential ``dt`` of a scalar variable t (a subclass: never a user's "dt")."""
+
+    @classmethod
+    def of(cls, variable):
+        return cls("d" + variable.name)
+
+    @property
+    def variable_name(self):
+        return self.name[1:]
+
+    def _latex(self, printer):   # sympy.latex prints the registered notation
+        return LATEX(self, printer)
+
+
+def differential_symbol(variable):
+    """dX of a matrix variable X, dt of a scalar variable t."""
+    if isinstance(variable, MatrixSymbol):
+        return DifferentialSymbol.of(variable)
+    return ScalarDifferentialSymbol.of(variable)
 
 
 class Differential(MatrixExpr):
@@ -83,6 +106,8 @@ class ScalarDifferential(Expr):
 
 _NO_VALUE = "a differential has no numeric value"
 construct(DifferentialSymbol, "matrix", leaf=True,
+          refuses={"numpy": _NO_VALUE, "codegen": _NO_VALUE})
+construct(ScalarDifferentialSymbol, "scalar", leaf=True,
           refuses={"numpy": _NO_VALUE, "codegen": _NO_VALUE})
 construct(Differential, "matrix", refuses={
     "differential": "d(U) is a derivation step, expanded by U's own rule",
@@ -144,6 +169,18 @@ def differential_linear(D):
 def latex_differential_symbol(dX, printer):
     r"""``\mathrm{d}X``."""
     return r"\mathrm{d}%s" % printer._print(MatrixSymbol(dX.variable_name, *dX.shape))
+
+
+@LATEX.register(ScalarDifferentialSymbol)
+def latex_scalar_differential_symbol(dt, printer):
+    r"""``\mathrm{d}t``."""
+    return r"\mathrm{d}%s" % printer._print(Symbol(dt.variable_name))
+
+
+@TEXT.register(ScalarDifferentialSymbol)
+def text_scalar_differential_symbol(dt, printer):
+    """``dt``."""
+    return dt.name
 
 
 @LATEX.register(Differential)

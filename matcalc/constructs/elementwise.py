@@ -19,10 +19,11 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 from ..algebra import matadd, scaled, transpose_of
 from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL,
-                        ELEMENTWISE_BASE, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE, NUMPY,
-                        REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
+                        ELEMENTWISE_BASE, ENTRY, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE,
+                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
 from ..simplify.hadamard_form import HadamardPolynomial
 from .hadamard import hadamard, hadamard_power
+from .undefined import substituted_derivatives, undefined_derivative
 
 __all__ = ["ELEMENT", "elementwise", "derivative_body"]
 
@@ -93,7 +94,11 @@ def d_elementwise(U, d):
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its body depends on the variable; only U's entries may vary")
     derivative = body_derivative(U)
-    if derivative.expr.atoms(Derivative, Subs):
+    body = substituted_derivatives(derivative.expr)
+    if body is not derivative.expr:
+        derivative = Lambda(ELEMENT, body)
+    if any(undefined_derivative(D) is None for D in body.atoms(Derivative, Subs)):
+        # f'(U) of an undefined f is a result of its own; any other derivative is unknown
         raise UnsupportedError(f"the elementwise function {U.function}",
                                "its derivative is not known to SymPy")
     if derivative.expr == 0:   # sign(U), H(U): constant away from their jumps
@@ -209,6 +214,16 @@ def _atoms(key, shape):
     if not factors:
         return OneMatrix(*shape)
     return factors[0] if len(factors) == 1 else hadamard(*factors)
+
+
+@ENTRY.register(ElementwiseApplyFunction)
+def entry_elementwise(M, m, n, element):
+    """φ(U)_{mn} = φ(U_{mn})."""
+    found = function_body(M)
+    if found is None:
+        return None
+    var, body = found
+    return body.xreplace({var: element(M.expr, m, n)})
 
 
 # == structure ==

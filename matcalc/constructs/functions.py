@@ -58,8 +58,16 @@ construct(Abs, "scalar")
 @DIFFERENTIAL.register(Abs, "d |a| = sign(a) da",
                        note=r"$\mathrm{d}|a| = \operatorname{sign}(a)\,\mathrm{d}a$")
 def d_abs(s, d):
-    """d |a| = sign(a) da."""
-    return sign(s.args[0]) * d(s.args[0])
+    """d |a| = sign(a) da  (a != 0); sign(a) a = |a| when da has the factor a
+    (d |det X| = |det X| tr(X^{-1} dX), so d log|det X| = tr(X^{-1} dX))."""
+    a = s.args[0]
+    da = d(a)
+    factors = Mul.make_args(da)
+    if a in factors:
+        rest = list(factors)
+        rest.remove(a)
+        return Mul(s, *rest)
+    return sign(a) * da
 
 
 @DIFFERENTIAL.register(Function, "chain rule: d φ(a) = φ'(a) da",

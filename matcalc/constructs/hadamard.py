@@ -6,7 +6,7 @@
 """
 from collections import Counter
 
-from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, default_sort_key
+from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, default_sort_key, log
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -15,7 +15,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..algebra import canonical_product, is_matrix, matadd, scaled, split_coeff, transpose_of
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, HADAMARD_FORM, LATEX, NUMPY,
+from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, ENTRY, FUNCTIONS, HADAMARD_FORM, LATEX, NUMPY,
                         REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC, construct, sympy_notation)
 from ..shapes import require_equal_shapes
 from ..simplify.rewrite import absorbed, tidied
@@ -47,14 +47,18 @@ def d_hadamard(U, d):
 @DIFFERENTIAL.register(HadamardPower, "d(U^{∘p}) = p U^{∘(p-1)} ∘ dU",
                        note=r"$\mathrm{d}(U^{\circ p}) = p\,U^{\circ (p-1)} \circ \mathrm{d}U$")
 def d_hadamard_power(U, d):
-    """d(U^{∘p}) = p U^{∘(p-1)} ∘ dU  (constant p)."""
+    """d(U^{∘p}) = p U^{∘(p-1)} ∘ dU  (constant p);  + U^{∘p} ∘ log(U) dp  (scalar p)."""
     base, p = U.args
-    if not is_matrix(base) or d.depends(p):
-        raise UnsupportedError(f"the Hadamard power {U} with a variable exponent or scalar base")
-    if p == 1:
-        return d(base)
-    power = base if p - 1 == 1 else HadamardPower(base, p - 1)
-    return MatMul(p, HadamardProduct(power, d(base)))
+    if not is_matrix(base) or is_matrix(p):
+        raise UnsupportedError(f"the Hadamard power {U} with a matrix exponent or scalar base")
+    terms = []
+    if d.depends(p):
+        from .elementwise import elementwise   # it imports this module
+        terms.append(MatMul(d(p), HadamardProduct(U, elementwise(log, base))))
+    if d.depends(base):
+        power = base if p - 1 == 1 else HadamardPower(base, p - 1)
+        terms.append(d(base) if p == 1 else MatMul(p, HadamardProduct(power, d(base))))
+    return MatAdd(*terms) if len(terms) > 1 else terms[0]
 
 
 # == identification ==
@@ -191,6 +195,12 @@ def hadamard_form_power(M, form):
     if isinstance(M.exp, MatrixExpr):
         return None
     return form.of(M.base).power(M.exp)
+
+
+@ENTRY.register(HadamardProduct)
+def entry_hadamard(M, m, n, element):
+    """(A ∘ B)_{mn} = A_{mn} B_{mn}."""
+    return Mul(*[element(a, m, n) for a in M.args])
 
 
 # == structure ==

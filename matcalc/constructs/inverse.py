@@ -18,9 +18,13 @@ from ..registry import (CODEGEN, CONDITION, DIFFERENTIAL, FUNCTIONS, INVERTED, L
                         ONE_BY_ONE, PRODUCT_FACTORS, REWRITE, STRUCTURED_FACTOR, TEXT, TRANSPOSE,
                         VALIDATE, construct)
 from ..shapes import require_square
+from .matrix_sum import PRODUCT_CLOSED_FORMS, matrix_sum, summation_index
 from .scalars import scalar, scalar_value
 
 __all__ = ["inverse"]
+
+#: d(U^k) is written out term by term up to this exponent, as a sum over i beyond it
+EXPANDED_POWER = 8
 
 
 def inverse(M):
@@ -45,23 +49,33 @@ def d_inverse(U, d):
 @DIFFERENTIAL.register(MatPow, "d(U^k) = sum_i U^i dU U^{k-1-i}",
                        note=r"$\mathrm{d}(U^{k}) = \sum_{i} U^{i}\,\mathrm{d}U\,U^{k-1-i}$")
 def d_matpow(U, d):
-    """d(U^k) = sum_i U^i dU U^{k-1-i}; negative k through U^{-1}; 1x1 U: k U^{k-1} dU."""
+    """d(U^k) = sum_{i=0}^{k-1} U^i dU U^{k-1-i}; negative k through U^{-1}; 1x1 U:
+    k U^{k-1} dU.  Up to ``EXPANDED_POWER`` the terms are written out; a larger or symbolic
+    k gives the sum itself (constructs/matrix_sum.py), whose cost does not grow with k."""
     base, k = U.args
     if d.depends(k):
         raise UnsupportedError(f"a matrix power with a variable exponent, {U}")
     if tuple(base.shape) == (1, 1) and not (k.is_integer and k.is_number):
         return MatMul(k * scalar(base) ** (k - 1), d(base))
-    if not (k.is_integer and k.is_number):
-        raise UnsupportedError(f"the matrix power {U} with a non-integer or symbolic exponent",
-                               "only integer exponents of square matrices are supported")
-    k = int(k)
+    if k.is_integer is not True:
+        raise UnsupportedError(f"the matrix power {U} with a non-integer or symbolic exponent "
+                               "not declared an integer",
+                               "only integer exponents of square matrices are supported "
+                               "(declare a symbolic exponent integer: symbols('p', integer=True, "
+                               "positive=True))")
+    if k.is_nonnegative is not True:
+        if k.is_nonpositive is not True:
+            raise UnsupportedError(f"the matrix power {U}: a symbolic exponent of unknown sign",
+                                   f"declare {k} positive (symbols('{k}', integer=True, "
+                                   "positive=True)) or negative")
+        base, k = Inverse(base), -k
     if k == 0:
         return ZeroMatrix(*U.shape)
-    if k < 0:
-        base, k = Inverse(base), -k
     db = d(base)
-    terms = [MatMul(_power(base, i), db, _power(base, k - 1 - i)) for i in range(k)]
-    return MatAdd(*terms)
+    if k.is_Integer and k <= EXPANDED_POWER:
+        return MatAdd(*[MatMul(_power(base, i), db, _power(base, int(k) - 1 - i))
+                        for i in range(int(k))])
+    return power_sum(base, db, k)
 
 
 def _power(base, i):
@@ -70,10 +84,59 @@ def _power(base, i):
     return base if i == 1 else MatPow(base, i)
 
 
+def power_sum(base, middle, k):
+    """Σ_{i=0}^{k-1} U^i M U^{k-1-i}: d(U^k) with M = dU (k >= 0, symbolic or concrete)."""
+    i = summation_index(base, middle, k)
+    term = MatMul(integer_power(base, i), middle, integer_power(base, k - 1 - i))
+    return matrix_sum(term, i, 0, k - 1)
+
+
+def power_of(F):
+    """(base, exponent) with F = base^exponent (U^{-1}: -1, (U^a)^b = U^{ab})."""
+    if isinstance(F, Inverse):
+        base, e = power_of(F.arg)
+        return base, -e
+    if isinstance(F, MatPow):
+        base, e = power_of(F.base)
+        return base, e * F.exp
+    return F, S.One
+
+
+def integer_power(base, e):
+    """base^e: I for e = 0, base for e = 1, U^{-1} for e = -1."""
+    if e == 0:
+        return Identity(base.shape[0])
+    if e == 1:
+        return base
+    if e == -1:
+        return Inverse(base)
+    return MatPow(base, e)
+
+
+def merged_powers(mats):
+    """U^{e_1} ... U^{e_r} = U^{e_1 + ... + e_r} when every factor is a power of one U
+    (identities skipped), else None."""
+    powers = [power_of(F) for F in mats if not isinstance(F, Identity)]
+    if not powers or any(base != powers[0][0] for base, _ in powers):
+        return None
+    return integer_power(powers[0][0], sum((e for _, e in powers), S.Zero))
+
+
+PRODUCT_CLOSED_FORMS.append(merged_powers)
+
+
 # == identification ==
 
 
 # == simplification ==
+
+
+@REWRITE.register(MatPow)
+def trivial_power(e):
+    """U^0 = I, U^1 = U (a power sum written out)."""
+    if isinstance(e, Inverse) or e.exp not in (0, 1):
+        return e
+    return integer_power(e.base, e.exp)
 
 
 @REWRITE.register(Inverse)
@@ -191,7 +254,7 @@ def text_inverse(M, printer):
 
 @TEXT.register(MatPow)
 def text_matpow(M, printer):
-    """``X^2``, ``X'^2``, ``(A*B)^-2``."""
+    """``X^2``, ``X'^2``, ``(A*B)^-2``, ``X^(k - 1)``."""
     base, e = M.args
     if e == -1:
         return _inverse_text(base, printer)
@@ -199,7 +262,10 @@ def text_matpow(M, printer):
         base_text = printer._print(base)
     else:
         base_text = printer.postfix_base(base)
-    return f"{base_text}^{printer._print(e)}"
+    exponent = printer._print(e)
+    if not (e.is_Atom or (e.is_Integer and e < 0)):   # X^(k - 1 - i), not X^k - 1 - i
+        exponent = f"({exponent})"
+    return f"{base_text}^{exponent}"
 
 
 # == parsing ==

@@ -11,12 +11,11 @@ import math
 from sympy import Identity, MatAdd, MatMul, S, Transpose
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
-from ..algebra import flat_matmul, matadd, scaled, split_coeff, transpose_of
+from ..algebra import flat_matmul, matadd, matmul, scaled, split_coeff, transpose_of
 from ..codegen.plan import StructuredFactor, elementwise_cost, formed_alone
-from ..errors import UnsupportedError
 from ..registry import (ATOMIC_TEXT, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, JACOBIAN_FACTOR,
                         LATEX, NUMPY, PAIRS, STRUCTURAL_FACTORS, STRUCTURED_FACTOR, SUM_MERGES,
-                        TEXT, TRANSPOSE, construct, describe, sympy_notation)
+                        TEXT, TRANSPOSE, construct, sympy_notation)
 from ..shapes import same_size
 from .scalars import scalar
 from .trace import trace
@@ -53,27 +52,111 @@ def d_kronecker(U, d):
 
 @COTANGENT.register(KroneckerProduct)
 def cotangent_kronecker(L, G, walk):
-    """<C ⊗ D, A ⊗ L> = tr(C^T A) <D, L>  (and mirrored), with I_{pq} = I_p ⊗ I_q."""
+    """<C ⊗ D, A ⊗ L> = tr(C^T A) <D, L>  (and mirrored) for a cotangent in Kronecker form
+    (a sum of C ⊗ D, I_{pq} = I_p ⊗ I_q, (C ⊗ D)^{-1}, (C ⊗ D)^T and mixed products);
+    any other G through a partial trace:
+    <G, A ⊗ L> = <tr_1((A^T ⊗ I) G), L>,   <G, L ⊗ B> = <tr_2(G (I ⊗ B^T)), L>."""
     if len(L.args) != 2:
         L = KroneckerProduct(L.args[0], KroneckerProduct(*L.args[1:]))
     A, B = L.args
-    coeff, M = split_coeff(G)
-    if isinstance(M, Identity):
-        if A.shape[0] != A.shape[1] or B.shape[0] != B.shape[1]:
-            raise UnsupportedError(f"the trace of the Kronecker product {describe(L)} of "
-                                   "non-square factors", "tr(A ⊗ B) = tr A tr B needs square A and B")
-        C, D = Identity(A.shape[0]), Identity(B.shape[0])
-    elif isinstance(M, KroneckerProduct) and len(M.args) == 2 and M.args[0].shape == A.shape:
-        C, D = M.args
-    else:
-        raise UnsupportedError(f"the Kronecker product {describe(L)} under a general cotangent",
-                               "gradients through ⊗ need the cotangent in Kronecker form")
     if walk.has(A) and walk.has(B):
         raise walk.nonlinear(L)
-    if walk.has(B):
-        yield from walk(B, MatMul(coeff * trace(MatMul(transpose_of(C), A)), D))
-    else:
-        yield from walk(A, MatMul(coeff * trace(MatMul(transpose_of(D), B)), C))
+    terms = kronecker_terms(G, A.shape, B.shape)
+    if terms is None:
+        from .partial_trace import partial_trace   # it imports this module
+        if walk.has(B):
+            left = KroneckerProduct(transpose_of(A), Identity(B.shape[0]))
+            yield from walk(B, partial_trace(MatMul(left, G), A.shape[1], 1))
+        else:
+            right = KroneckerProduct(Identity(A.shape[1]), transpose_of(B))
+            yield from walk(A, partial_trace(MatMul(G, right), B.shape[0], 2))
+        return
+    for coeff, C, D in terms:
+        if walk.has(B):
+            yield from walk(B, scaled(coeff * _trace_of_product(transpose_of(C), A), D))
+        else:
+            yield from walk(A, scaled(coeff * _trace_of_product(transpose_of(D), B), C))
+
+
+def _trace_of_product(P, Q):
+    """tr(P Q); tr(I_n) = n when the product cancels (tr(A^{-1} A)); tr(u w) = w u, a 1x1
+    scalar, when the product starts with a column u (tr(d b^T A) = b^T A d)."""
+    product = matmul(P, Q)
+    if isinstance(product, Identity):
+        return product.shape[0]
+    coeff, mats = flat_matmul(product)
+    if len(mats) > 1 and mats[0].shape[1] == 1:
+        return coeff * scalar(matmul(*mats[1:], mats[0]))
+    return trace(product)
+
+
+def _fits(M, shape):
+    return same_size(M.shape[0], shape[0]) and same_size(M.shape[1], shape[1])
+
+
+def kronecker_terms(G, first, second):
+    """[(c, C, D), ...] with G = sum c C ⊗ D, C of shape ``first`` and D of ``second``;
+    None when G is not recognisably in that form."""
+    coeff, M = split_coeff(G)
+    if isinstance(M, MatAdd):
+        parts = [kronecker_terms(t, first, second) for t in M.args]
+        if any(p is None for p in parts):
+            return None
+        return [(coeff * c, C, D) for p in parts for c, C, D in p]
+    pair = as_kronecker(M, (first[0], second[0]), (first[1], second[1]))
+    if pair is None or not (_fits(pair[1], first) and _fits(pair[2], second)):
+        return None
+    c, C, D = pair
+    return [(coeff * c, C, D)]
+
+
+def as_kronecker(M, rows=None, cols=None):
+    """(c, C, D) with M = c C ⊗ D, the factors' rows ``rows`` = (rows of C, rows of D) and
+    columns ``cols`` (either may be None: free), or None.  Reads Kronecker products,
+    I_{pq} = I_p ⊗ I_q, (C ⊗ D)^T = C^T ⊗ D^T, (C ⊗ D)^{-1} = C^{-1} ⊗ D^{-1} and the mixed
+    product (A ⊗ B)(C ⊗ D) = AC ⊗ BD."""
+    def fits(C, D):
+        return ((rows is None or same_size(C.shape[0], rows[0]) and same_size(D.shape[0], rows[1]))
+                and (cols is None or same_size(C.shape[1], cols[0])
+                     and same_size(D.shape[1], cols[1])))
+
+    if isinstance(M, Identity):
+        split = rows or cols
+        if split is None or (rows and cols and not (same_size(rows[0], cols[0])
+                                                   and same_size(rows[1], cols[1]))):
+            return None
+        return S.One, Identity(split[0]), Identity(split[1])
+    if isinstance(M, KroneckerProduct):
+        args = list(M.args)
+        for k in range(1, len(args)):
+            C = args[0] if k == 1 else KroneckerProduct(*args[:k])
+            D = args[-1] if k == len(args) - 1 else KroneckerProduct(*args[k:])
+            if fits(C, D):
+                return S.One, C, D
+        return None
+    if M.is_Inverse:
+        square = rows or cols
+        pair = as_kronecker(M.arg, square, square)
+        if pair is None or not all(same_size(*F.shape) for F in pair[1:]):
+            return None
+        return 1 / pair[0], pair[1].I, pair[2].I
+    if isinstance(M, Transpose):
+        pair = as_kronecker(M.arg, cols, rows)
+        return None if pair is None else (pair[0], transpose_of(pair[1]), transpose_of(pair[2]))
+    if isinstance(M, MatMul):
+        coeff, mats = flat_matmul(M)
+        lefts, rights = [], []
+        for k, F in enumerate(mats):
+            pair = as_kronecker(F, rows, cols if k == len(mats) - 1 else None)
+            if pair is None:
+                return None
+            coeff *= pair[0]
+            lefts.append(pair[1])
+            rights.append(pair[2])
+            rows = (pair[1].shape[1], pair[2].shape[1])
+        return coeff, MatMul(*lefts).doit(deep=False), MatMul(*rights).doit(deep=False)
+    return None
+
 
 # == simplification ==
 

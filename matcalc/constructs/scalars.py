@@ -6,7 +6,9 @@
 ``scalar(M)`` turns a 1x1 matrix expression into a SymPy scalar (``ScalarElement``, which
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
-from sympy import Add, Basic, Identity, Integer, MatAdd, MatMul, MatrixSymbol, Mul, Pow, S, log
+from sympy import (Abs, Add, Basic, Eq, Identity, Integer, MatAdd, MatMul, MatrixSymbol, Mod, Mul,
+                   Piecewise, Pow, S,
+                   floor, im, log, sign)
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
@@ -90,44 +92,110 @@ def d_mul(s, d):
 @DIFFERENTIAL.register(Pow, "power rule: d(a^p) = p a^{p-1} da",
                        note="power rule")
 def d_pow(s, d):
-    """d(a^p) = p a^{p-1} da;  d(b^a) = b^a log(b) da."""
+    """d(a^p) = p a^{p-1} da;  d(b^a) = b^a log(b) da;  (a^{2m})^p = |a|^{2mp} for a
+    fractional p (a real: the even power is >= 0, its root real)."""
     base, p = s.args
     if not d.depends(p):
+        if isinstance(base, Pow) and base.exp.is_even and not p.is_integer:
+            return d(Abs(base.base) ** (base.exp * p))
         return p * base ** (p - 1) * d(base)
     if not d.depends(base):
         return s * log(base) * d(p)
     return s * (d(p) * log(base) + p * d(base) / base)
 
 
-@DIFFERENTIAL.register(MatrixElement, "d (M)_{00} = (dM)_{00}",
-                       note=r"$1 \times 1$ matrix as a scalar")
+def _is_real_branch(expr):
+    """A ``Piecewise`` whose conditions only ask whether a scalar is real (``im(a) = 0``):
+    SymPy's ``real_root(a, n)``."""
+    return all(cond == True or (isinstance(cond, Eq) and isinstance(cond.lhs, im)  # noqa: E712
+                                and cond.rhs == 0) for _, cond in expr.args)
+
+
+@DIFFERENTIAL.register(Piecewise, "real root: the branch of a real argument",
+                       when=_is_real_branch, note="real root")
+def d_real_branch(s, d):
+    """matcalc's scalars are real: the branch of ``im(a) = 0`` is the function
+    (real_root(a, n) = sign(a) |a|^{1/n}, and d(sign(a) |a|^q) = q |a|^{q-1} da, a != 0)."""
+    expr = s.args[0][0]
+    parts = Mul.make_args(expr)
+    signs = [f for f in parts if isinstance(f, sign)]
+    powers = [f for f in parts if isinstance(f, Pow) and isinstance(f.base, Abs)]
+    if len(parts) == 2 and signs and powers:
+        a, q = signs[0].args[0], powers[0].exp
+        if powers[0].base.args[0] in (a, -a):   # |-a| = |a|
+            return q * Abs(a) ** (q - 1) * d(a)
+    return d(expr)
+
+
+@DIFFERENTIAL.register(MatrixElement, "d (M)_{ij} = (dM)_{ij}",
+                       note=r"$\mathrm{d}(M_{ij}) = (\mathrm{d}M)_{ij}$")
 def d_element(s, d):
-    """d (M)_{00} = (dM)_{00}  for a 1x1 matrix M used as a scalar."""
+    """d (M)_{ij} = (dM)_{ij}: an entry of M (a 1x1 M used as a scalar: its (0, 0));
+    the indices are constants."""
     M, i, j = s.args
-    if tuple(M.shape) != (1, 1):
-        raise UnsupportedError(f"the matrix element {s}",
-                               "only the [0, 0] element of a 1x1 expression is supported;"
-                               " use matcalc.scalar(...) for x.T*A*x-style scalars")
-    return ScalarElement(d(M), i, j)
+    dM = d(M)
+    return S.Zero if dM.is_ZeroMatrix else ScalarElement(dM, i, j)
 
 
-def _index_sum(expr):
+def _index_sum(expr, why=""):
+    if expr.has(Mod, floor):    # SymPy expands an entry of a Kronecker product eagerly
+        hint = ("; SymPy wrote an entry of a Kronecker product as this sum: pass the 1 x 1 "
+                "product itself (without [0, 0]), matcalc reads it as a scalar")
+    else:
+        hint = "; write it with matrix products and M[i, j] of the product"
     return UnsupportedError(f"the index sum {describe(expr)}",
-                            "SymPy's M[0, 0] of a matrix product expands into one;"
-                            " write matcalc.scalar(M) (or use the 1x1 product itself) instead")
+                            "it has no matrix form" + (f" ({why})" if why else "") + hint)
 
 
-@DIFFERENTIAL.register(Sum)
-@DIFFERENTIAL.register(Indexed)
+def _free_indices(s):
+    """The free symbols of ``s`` used as indices of matrix entries, by name."""
+    found = set()
+    for element in s.atoms(MatrixElement):
+        found |= (element.i.free_symbols | element.j.free_symbols)
+    return sorted(found & s.free_symbols, key=lambda x: x.name)
+
+
+def matrix_form(s):
+    """SymPy's index sum (its expansion of (A X B)[i, j] or (x^T A x)[0, 0]) in matrix form:
+    the entry (A X B)_{ij} of the product, kept whole."""
+    free = _free_indices(s)
+    if len(free) > 2:
+        raise _index_sum(s, f"{len(free)} free indices")
+    try:
+        M = MatrixExpr.from_index_summation(s, *free)
+    except Exception as exc:  # SymPy's converter raises several kinds
+        raise _index_sum(s, str(exc)) from None
+    if not isinstance(M, MatrixExpr):
+        out = M
+    elif len(free) == 2:
+        out = ScalarElement(M, *free)
+    elif len(free) == 1:
+        out = ScalarElement(M, free[0], 0) if M.shape[1] == 1 else ScalarElement(M, 0, free[0])
+    else:
+        out = as_scalar(M)
+    if out.has(Sum):
+        raise _index_sum(s, "SymPy's converter left a sum")
+    return out
+
+
+@DIFFERENTIAL.register(Sum, "index sum in matrix form: (A X B)_{ij}",
+                       note="index sum in matrix form")
 def d_index_sum(s, d):
-    """Index sums (SymPy's expansion of M[0, 0]) have no matrix-form rule."""
-    raise _index_sum(s)
+    """An index sum is differentiated in its matrix form (``matrix_form``)."""
+    return d(matrix_form(s))
 
 
-@DIFFERENTIAL.register(Basic, when=lambda e: not isinstance(e, MatrixElement) and e.has(Sum))
+@DIFFERENTIAL.register(Indexed)
+def d_indexed(s, d):
+    """Indexed objects (SymPy's tensor indices) have no matrix form."""
+    raise _index_sum(s, "an Indexed object")
+
+
+@DIFFERENTIAL.register(Basic, when=lambda e: not isinstance(e, (MatrixElement, Sum))
+                       and e.has(Sum), note="index sum in matrix form")
 def d_containing_index_sum(s, d):
-    """Any other construct around an index sum: refused, pointing to ``scalar``."""
-    raise _index_sum(s)
+    """Any other construct around index sums: each sum in matrix form first."""
+    return d(s.replace(lambda e: isinstance(e, Sum), matrix_form))
 
 
 # == identification ==
@@ -152,7 +220,8 @@ def cotangent_mul(s, c, walk):
 
 @COTANGENT.register(MatrixElement, when=lambda s: tuple(s.parent.shape) == (1, 1))
 def cotangent_element(s, c, walk):
-    """<c, (L)_{00}> = <c I_1, L>  for a 1x1 matrix differential L."""
+    """<c, (L)_{00}> = <c I_1, L>  for a 1x1 matrix differential L (any other entry:
+    constructs/unit_matrix.py)."""
     yield from walk(s.parent, scaled(c, Identity(1)))
 
 
@@ -282,8 +351,10 @@ def numpy_arithmetic(s, printer):
 
 @NUMPY.register(MatrixElement)
 def numpy_element(s, printer):
-    """(M)_{ij} -> ``(M)[i, j]``."""
-    return "%s[%s, %s]" % (printer.operand(s.parent), printer._print(s.i), printer._print(s.j))
+    """(M)_{ij} -> ``(M)[i, j]`` (a symbolic index: ``int(i)``, it takes integer values)."""
+    i, j = ((printer._print(k) if k.is_Integer else "int(%s)" % printer._print(k))
+            for k in (s.i, s.j))
+    return "%s[%s, %s]" % (printer.operand(s.parent), i, j)
 
 
 @NUMPY.register(ComplexInfinity)

@@ -19,6 +19,7 @@ from sympy import S
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import NonFiniteError, ShapeError
+from .bind import bind_functions
 from .differences import (DIRECTIONS, HESSIAN_STEP, STEP, Probe, check_structure,
                           probe_directional, probe_gradient, probe_hessian, probe_jacobian,
                           TANGENT_ONLY, random_directions, scalar_probe, tangent_directions,
@@ -236,6 +237,26 @@ def _refuse_up_front(points, *named):
                                  f"point, so it cannot be checked: {_text(expr, 120)}")
 
 
+def _matrix_variable(X, *exprs):
+    """(X, exprs): a scalar ``Symbol`` variable t becomes the 1 x 1 matrix symbol of its name
+    (the oracle perturbs matrices), t in the expressions its entry (0, 0), a scalar claim a
+    1 x 1 matrix; a matrix variable is returned as it is."""
+    X = sympify(X)
+    if not isinstance(X, sympy.Symbol) or isinstance(X, sympy.MatrixSymbol):
+        return (X, *exprs)
+    T = sympy.MatrixSymbol(X.name, 1, 1)
+    out = []
+    for e in exprs:
+        e = sympify(e).xreplace({X: T[0, 0]})
+        out.append(e)
+    return (T, *out)
+
+
+def _one_by_one(G):
+    """A scalar claim as a 1 x 1 matrix (the derivative with respect to a scalar)."""
+    return G if isinstance(G, MatrixExpr) else sympy.ImmutableMatrix([[G]])
+
+
 def _conditioning_of(exprs, point, always):
     """A lazy ``conditioning`` for ``judge`` (computed at once for a user's point)."""
     known = conditioning(exprs, point) if always else None
@@ -244,7 +265,7 @@ def _conditioning_of(exprs, point, always):
 
 @deep_ok
 def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denominator",
-          method="auto", at=None):
+          method="auto", at=None, functions=None):
     """Compare the claimed gradient ``G`` of the scalar ``f`` w.r.t. ``X`` with
     finite differences at ``points`` random points (or at the one point ``at``:
     a ``Point`` or ``{symbol or name: value}``, other symbols drawn at random).
@@ -259,10 +280,18 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
     worst inverted / determinant argument in ``warning``. A point whose
     values are not finite is redrawn up to ``REDRAWS`` times, then the check fails.
 
+    ``functions={f: sin, g: Lambda(M, Trace(M.T*M))}`` binds the undefined functions of ``f``
+    and ``G`` to concrete ones (``bind.bind_functions``): f is evaluated with them, and the
+    claim's f'(a) and ∇f(U) become the concrete derivatives.
+
     Refused up front: ``f`` or ``G`` containing nan or zoo (``NonFiniteError``), more than
     ``MAX_POINTS`` points or a matrix of more than ``MAX_ENTRIES`` entries
     (``ResourceLimitError``).
     """
+    f, G = bind_functions(sympify(f), functions), bind_functions(sympify(G), functions)
+    X, f, G = _matrix_variable(X, f, G)
+    if X.shape == (1, 1):
+        G = _one_by_one(G)
     f, X, G = sympify(f), variable_of(X), sympify(G)
     _refuse_up_front(points, ("function", f), ("claimed gradient", G))
     check_structure(structure, X)
@@ -345,14 +374,19 @@ def _symmetric_projection(shape):
 
 @deep_ok
 def check_jacobian(F, X, J, points=3, seed=0, rtol=1e-6, method="auto", at=None,
-                   structure=None):
+                   structure=None, functions=None):
     """Compare the claimed Jacobian ``J`` = d vec(F) / d vec(X)^T (shape (r*s, p*q))
     with finite differences at ``points`` random points (or at ``at``), sweeping the
     step before declaring a failure, as ``check`` does.
 
     ``structure="symmetric"`` compares only the action on symmetric dX:
     J P against J_fd P, with P = (I + K)/2 the projection onto vec of symmetric
-    matrices (what a derivative w.r.t. a symmetric variable can be judged on)."""
+    matrices (what a derivative w.r.t. a symmetric variable can be judged on).
+    ``functions`` as for ``check``."""
+    F, J = bind_functions(sympify(F), functions), bind_functions(sympify(J), functions)
+    X, F, J = _matrix_variable(X, F, J)
+    if not isinstance(F, MatrixExpr):
+        J = _one_by_one(J)
     F, X, J = sympify(F), variable_of(X), sympify(J)
     _refuse_up_front(points, ("function", F), ("claimed Jacobian", J))
     _check_vec_structure(structure, X)
@@ -388,13 +422,17 @@ def check_jacobian(F, X, J, points=3, seed=0, rtol=1e-6, method="auto", at=None,
 
 @deep_ok
 def check_hessian(f, X, H, points=3, seed=0, rtol=1e-6, method="auto", at=None,
-                  structure=None):
+                  structure=None, functions=None):
     """Compare the claimed Hessian ``H`` = d^2 f / d vec(X) d vec(X)^T (shape (pq, pq))
     with finite second differences at ``points`` random points (or at ``at``),
     sweeping the step (``HESSIAN_SWEEP``) before declaring a failure.
 
     ``structure="symmetric"`` compares only the quadratic form on symmetric dX:
-    P H P against P H_fd P, with P = (I + K)/2."""
+    P H P against P H_fd P, with P = (I + K)/2.  ``functions`` as for ``check``."""
+    f, H = bind_functions(sympify(f), functions), bind_functions(sympify(H), functions)
+    X, f, H = _matrix_variable(X, f, H)
+    if X.shape == (1, 1):
+        H = _one_by_one(H)
     f, X, H = sympify(f), variable_of(X), sympify(H)
     _refuse_up_front(points, ("function", f), ("claimed Hessian", H))
     _check_vec_structure(structure, X)

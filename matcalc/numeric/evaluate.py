@@ -207,10 +207,10 @@ class _Bound:
 
     def __init__(self, expr, point):
         expr = sympify(expr)
-        sizes = sizes_for(dimension_symbols(expr), point.sizes, expr)
-        # a dimension that also occurs as a number (tr(I_m) = m in a derivative) has its size
-        sizes.update({d: sympy.Integer(int(v)) for d, v in point.sizes.items()
-                      if d in expr.free_symbols and d not in sizes})
+        # a dimension of the point may also occur as a scalar (m X^{-T} of log det(X ⊗ M))
+        dims = set(dimension_symbols(expr)) | {d for d in point.sizes
+                                               if isinstance(d, Symbol) and d in expr.free_symbols}
+        sizes = sizes_for(sorted(dims, key=lambda d: d.name), point.sizes, expr)
         concrete = _substitute(expr, sizes) if sizes else expr
         require_within_limits([concrete])   # before anything is compiled or allocated
         table = {}

@@ -361,7 +361,8 @@ def random_point(*exprs, sizes=None, seed=0):
     """A random ``Point`` for the free symbols of ``exprs``.
 
     Matrix symbols are drawn at concrete sizes respecting ``structure_of``;
-    scalar symbols (not dimensions) are uniform(0.5, 1.5). Deterministic
+    scalar symbols (not dimensions) are uniform(0.5, 1.5), integer ones small integers
+    (``draw_scalar``). Deterministic
     for a seed; ``sizes`` defaults to ``concrete_sizes(*exprs, seed=seed)``.
     Raises ``ResourceLimitError`` when a matrix of ``exprs`` would have more than
     ``MAX_ENTRIES`` entries.
@@ -388,8 +389,16 @@ def random_point(*exprs, sizes=None, seed=0):
         for symbol in members:
             values[symbol] = value
     for symbol in scalars:
-        values[symbol] = float(_symbol_rng(seed, symbol, "scalar").uniform(0.5, 1.5))
+        values[symbol] = draw_scalar(symbol, _symbol_rng(seed, symbol, "scalar"))
     return Point(sizes, values, seed)
+
+
+def draw_scalar(symbol, rng):
+    """A random value of the scalar ``symbol``: uniform(0.5, 1.5); an integer symbol (an
+    exponent, an index) a small integer: 1, 2 or 3 when positive, else 0 or 1."""
+    if symbol.is_integer:
+        return float(rng.integers(1, 4) if symbol.is_positive else rng.integers(0, 2))
+    return float(rng.uniform(0.5, 1.5))
 
 
 def _resolve(key, symbols):

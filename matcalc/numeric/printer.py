@@ -15,7 +15,7 @@ matrix factor.
 from sympy import Basic
 from sympy.printing.numpy import NumPyPrinter
 
-from ..registry import CONSTRUCTS, NUMPY
+from ..registry import NUMPY, refuses
 
 __all__ = ["MatcalcNumPyPrinter", "numpy_code", "print_with_rule"]
 
@@ -61,8 +61,7 @@ class MatcalcNumPyPrinter(NumPyCodeHelpers, NumPyPrinter):
         self._bound_counter = 0
 
     def _print(self, expr, **kwargs):
-        declared = CONSTRUCTS.get(type(expr))
-        if declared is not None and "numpy" in declared.refuses:   # dX, d(U): no value
+        if refuses(expr, "numpy"):   # dX, d(U), an undefined function: no value
             raise NUMPY.unsupported(expr)
         rule = NUMPY.lookup(expr) if isinstance(expr, Basic) else None
         if rule is None:

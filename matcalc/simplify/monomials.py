@@ -10,7 +10,7 @@ greedily: ``2 X^T X W - 2 X^T Y  ->  2 X^T (X W - Y)``.
 """
 from collections import Counter
 
-from sympy import (Identity, MatAdd, MatMul, Mul, Rational, S, default_sort_key, igcd, ilcm, powsimp,
+from sympy import (Identity, MatAdd, MatMul, Mul, Rational, S, default_sort_key, igcd, ilcm,
                    preorder_traversal)
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
@@ -287,9 +287,11 @@ def _common_coefficient(terms):
     shared = symbolic[0]
     for s in symbolic[1:]:
         shared = shared & s
-    for factor, count in shared.items():
-        if factor != 1:
-            g = g * factor ** count
-    if g == 1:
+    shared = Counter({factor: count for factor, count in shared.items() if factor != 1})
+    common = g * Mul(*[factor ** count for factor, count in shared.items()])
+    if common == 1:
         return S.One, terms
-    return g, [(powsimp(c / g, combine="exp", deep=False), f) for c, f in terms]
+    # the shared factors are taken out of each coefficient's factors, not divided: SymPy
+    # leaves x^(p-1) x^(1-p) uncancelled for a symbolic p
+    return common, [(r / g * Mul(*(sym - shared).elements()), f)
+                    for (c, f), r, sym in zip(terms, rationals, symbolic)]
