@@ -11,7 +11,6 @@ from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, 
 from sympy.core.function import Function, FunctionClass
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-from sympy.matrices.expressions.hadamard import HadamardPower
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import OneMatrix, ZeroMatrix
 from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
@@ -210,7 +209,7 @@ def elementwise_term(form):
 
 def _atoms(key, shape):
     """a_1^{∘e_1} ∘ a_2^{∘e_2} ... (the ones matrix for none)."""
-    factors = [a if e == 1 else HadamardPower(a, e) for a, e in key]
+    factors = [a if e == 1 else hadamard_power(a, e) for a, e in key]
     if not factors:
         return OneMatrix(*shape)
     return factors[0] if len(factors) == 1 else hadamard(*factors)
