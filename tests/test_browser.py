@@ -32,7 +32,7 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
     pytest.skip("headless Chromium is not installed (apt-get install chromium chromium-driver; "
                 ".ci/run installs them)", allow_module_level=True)
 
-SLOW = "tr(X^40)^3*det(X)^5*tr(A*X^30)"
+SLOW = "norm(tanh(X*tanh(X*tanh(X*tanh(X*tanh(X))))))^2"   # a Hessian that takes seconds
 SCREENSHOTS = os.environ.get("MATCALC_SCREENSHOTS")   # a folder to keep the screenshots in
 
 

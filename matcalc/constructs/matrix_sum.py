@@ -147,6 +147,8 @@ def matrix_sum(term, index, lower, upper):
             inside *= factor
         else:
             outside *= factor
+    if not any(_depends(F, index) for F in mats):    # only the coefficient varies
+        return canonical_product(summed_coefficient(coeff, index, lower, upper), mats)
     first = next(k for k, F in enumerate(mats) if _depends(F, index))
     last = max(k for k, F in enumerate(mats) if _depends(F, index))
     core = canonical_product(inside, mats[first:last + 1])

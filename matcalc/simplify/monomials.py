@@ -250,6 +250,8 @@ def _outer_product(left, right):
                                      and last.could_extract_minus_sign()):
         left, right = _negative(left), _negative(right)
     coeff, mirror = S.One, transpose_of(left)
+    if tuple(right.shape) != tuple(mirror.shape):
+        return coeff, left, right
     if right != mirror and matadd(right, mirror) == ZeroMatrix(*right.shape):
         coeff = S.NegativeOne
     if coeff * 1 == -1 or right == mirror:
