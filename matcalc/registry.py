@@ -447,6 +447,10 @@ NUMPY = Operation(
     "MatcalcNumPyPrinter: printer._print(e) prints a sub-expression, printer.np(name) a "
     "qualified NumPy name, printer.operand(e) a sub-expression safe next to @, .T or [i, j], "
     "printer.fresh_name(stem) a new variable; printer.print_natively(e) is SymPy's own printing")
+NUMPY_APPLIED = Operation(
+    "numpy-applied", "rule(M, body, var, printer) -> the NumPy code of the elementwise function "
+    "u -> body applied to M, when M's construct knows a stabler form (log softmax(Z) = "
+    "Z - logsumexp(Z)), else None")
 CONDITION = Operation(
     "condition", "rule(expr) -> the matrix whose condition number bounds how accurately expr "
                  "can be evaluated (what it inverts or takes the determinant of), or None")

@@ -19,7 +19,7 @@ from ..algebra import matadd, scaled, transpose_of
 from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL,
                         ELEMENTWISE_BASE, ENTRY, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE,
-                        NUMPY, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
+                        NUMPY, NUMPY_APPLIED, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
 from ..simplify.hadamard_form import HadamardPolynomial
 from .hadamard import hadamard, hadamard_power
 from .undefined import substituted_derivatives, undefined_derivative
@@ -496,6 +496,10 @@ def numpy_elementwise(M, printer):
     depending on its variable is broadcast to A's shape."""
     var, body = _variable_and_body(M, Symbol("x"))
     arg = M.expr
+    stabler = NUMPY_APPLIED.lookup(arg)
+    code = None if stabler is None else stabler(arg, body, var, printer)
+    if code is not None:
+        return code
     name = printer.fresh_name("x")
     bound = Symbol(name)
     body = body.xreplace({var: bound})

@@ -107,13 +107,16 @@ def d_function(s, d):
 @REWRITE.register(Mul)
 def sign_times_value(e):
     """sign(a) a = |a|, so that sign(det X) det X / |det X| = 1."""
+    if not e.is_commutative:        # a matrix among the factors: not a scalar product
+        return e
     factors = list(Mul.make_args(e))
     for f in factors:
         if isinstance(f, sign) and f.args[0] in factors:
             rest = list(factors)
             rest.remove(f)
             rest.remove(f.args[0])
-            return Mul(Abs(f.args[0]), *rest)
+            # unevaluated: Abs.eval simplifies signs by rebuilding (and breaking) matrix args
+            return Mul(Abs(f.args[0], evaluate=False), *rest)
     return e
 
 def _exp_powers(e, t):

@@ -24,7 +24,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from ..algebra import matadd, matmul, transpose_of
 from ..errors import ShapeError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX,
-                        NUMPY, TEXT, TRANSPOSE, construct, numpycode_hook)
+                        NUMPY, NUMPY_APPLIED, TEXT, TRANSPOSE, construct, numpycode_hook)
 from .hadamard import hadamard
 from .scalars import scalar
 
@@ -284,6 +284,21 @@ def numpy_logsumexp(M, printer):
     """logsumexp(Z) -> m + log(sum(exp(Z - m))) along the dim, m = max(Z)."""
     return _numpy_along(M, printer, lambda exp, total, m: "%s + %s(%s)" % (
         m, printer.np("log"), total % exp))
+
+
+@NUMPY_APPLIED.register(Softmax)
+def numpy_log_softmax(M, body, var, printer):
+    """log softmax(Z) -> (Z - m) - log(sum(exp(Z - m))) along the dim, m = max(Z): the log of
+    a probability that underflows (e^{-760}) stays exact."""
+    if body != log(var):
+        return None
+    z, m = printer.fresh_name("z"), printer.fresh_name("m")
+    axis = M.dim - 1
+    maximum = "%s(%s, axis=%d, keepdims=True)" % (printer.np("max"), z, axis)
+    total = "%s(%s(%s - %s), axis=%d, keepdims=True)" % (printer.np("sum"), printer.np("exp"),
+                                                           z, m, axis)
+    return "(lambda %s: (lambda %s: %s - %s - %s(%s))(%s))(%s)" % (
+        z, m, z, m, printer.np("log"), total, maximum, printer._print(M.arg))
 
 
 Softmax._numpycode = numpycode_hook     # SymPy's own NumPy printers (sympy.lambdify) call it

@@ -116,7 +116,7 @@ def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
         rel, err, scale = relative_error(claim, first)
         if rel <= rtol:
             return "pass", rel, err, scale, {}
-    estimates = []
+    estimates, overflowed = [], False
     for mult in sweep:
         if mult == 1.0:
             R = first
@@ -127,6 +127,7 @@ def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
             except (ArithmeticError, ValueError, np.linalg.LinAlgError):
                 continue
         if not all_finite(R):
+            overflowed = True
             continue
         estimates.append((mult, R))
         if _settles_clearly(estimates, claim, rtol, noise):
@@ -157,6 +158,13 @@ def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
         spread, m = min(pairs)
         extra.update(step=m, spread=spread)
         if misses[m][0] > accuracy and misses[m][0] > FAIL_MARGIN * spread:
+            best = dict(estimates)[m]
+            if overflowed and np.any((np.asarray(best) == 0) & (np.asarray(claim) != 0)):
+                # f overflows within the sweep (exp of exp, log of an underflowed
+                # softmax) and the differences that settled are exactly 0 where the claim
+                # is not: f is flattened by rounding there, not evidence
+                extra["flattened"] = True
+                return "unreliable", *misses[m], extra
             return "fail", *misses[m], extra
     elif _exactly_zero(estimates) and magnitude(claim) <= _roundoff_scale(noise):
         # f does not move at any step (f = 0 through an exact cancellation) and the
