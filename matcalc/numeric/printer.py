@@ -76,6 +76,12 @@ class MatcalcNumPyPrinter(NumPyCodeHelpers, NumPyPrinter):
         """SymPy's own NumPy printing of ``expr`` (its arguments still by their rules)."""
         return super()._print(expr)
 
+    def _print_KroneckerDelta(self, expr):
+        """δ_ij -> 1 or 0; the optional third argument of SymPy's KroneckerDelta (the index
+        range, a hint for summation) has no value of its own (SymPy's printer expects two)."""
+        i, j = expr.args[:2]
+        return "(1.0 if %s == %s else 0.0)" % (self._print(i), self._print(j))
+
 
 class _Borrowed(NumPyCodeHelpers):
     """Another NumPy printer (SymPy's, in ``sympy.lambdify``) seen through the helpers."""
