@@ -18,7 +18,7 @@ a Hadamard product multiplies, a function of the base is a body); anything else 
 """
 from collections import Counter
 
-from sympy import Basic, Dummy, S, default_sort_key
+from sympy import Dummy, S, default_sort_key
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import matadd
@@ -161,21 +161,8 @@ def _region_root(e):
 
 
 def _walk(expr, replace):
-    memo = {}
-
-    def walk(e):
-        if not isinstance(e, Basic) or not e.args:
-            return e
-        hit = memo.get(e)
-        if hit is not None:
-            return hit
-        args = [walk(a) for a in e.args]
-        rebuilt = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
-        out = replace(rebuilt) if _region_root(rebuilt) else rebuilt
-        memo[e] = out
-        return out
-
-    return walk(expr)
+    from .rewrite import bottom_up
+    return bottom_up(expr, lambda e: replace(e) if _region_root(e) else e)
 
 
 def elementwise_forms(expr):

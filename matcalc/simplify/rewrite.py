@@ -102,10 +102,11 @@ def shortest_form(e):
     return min(candidates, key=_spelling_size).xreplace(back)
 
 
-def normalize(expr, rewrite=None):
-    """Apply ``local_rewrite`` bottom-up to every node (memoised on shared subtrees)."""
+def bottom_up(expr, visit, again=False):
+    """``expr`` rebuilt bottom-up with ``visit`` applied to every rebuilt node (memoised on
+    shared subtrees; symbols and atoms as they are); ``again``: a node ``visit`` changed is
+    walked once more."""
     memo = {}
-    rewrite = local_rewrite if rewrite is None else rewrite
 
     def walk(e):
         if not isinstance(e, Basic) or not e.args or isinstance(e, MatrixSymbol) or e.is_Atom:
@@ -115,10 +116,15 @@ def normalize(expr, rewrite=None):
             return hit
         args = [walk(a) for a in e.args]
         rebuilt = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
-        out = rewrite(rebuilt)
-        if out is not rebuilt and out != rebuilt:
+        out = visit(rebuilt)
+        if again and out is not rebuilt and out != rebuilt:
             out = walk(out)
         memo[e] = out
         return out
 
     return walk(expr)
+
+
+def normalize(expr, rewrite=None):
+    """Apply ``local_rewrite`` bottom-up to every node (memoised on shared subtrees)."""
+    return bottom_up(expr, local_rewrite if rewrite is None else rewrite, again=True)
