@@ -186,9 +186,9 @@ def _parse_identity(identity, cache, texts=None):
     variable = f.symbols.get(identity.wrt)
     if variable is None:
         variable = cache.variable(identity.wrt, *declarations)
-    if not hasattr(variable, "shape"):
-        raise CatalogueError(f"wrt = {identity.wrt!r} is a scalar; matcalc differentiates with "
-                             f"respect to a matrix or vector (declare it with shape \"1,1\")")
+    if not hasattr(variable, "shape") and identity.kind != "gradient":
+        raise CatalogueError(f"wrt = {identity.wrt!r} is a scalar; a {identity.kind} is taken "
+                             f"with respect to a matrix or vector (declare it with a shape)")
     stated = cache.parse(result, *declarations).expr
     fixed = cache.parse(corrected, *declarations).expr if corrected is not None else None
     symbols = dict(f.symbols)
