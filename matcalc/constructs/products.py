@@ -198,12 +198,11 @@ def hadamard_form_sum(M, form):
     return total
 
 
-@HADAMARD_FORM.register(MatMul)
+@HADAMARD_FORM.register(MatMul, when=lambda M: len(flat_matmul(M)[1]) == 1)
 def hadamard_form_scaled(M, form):
-    """c A: c times A's polynomial (a product of matrices is an atom)."""
+    """c A: c times A's polynomial (a product of matrices is an atom: no rule, so the normal
+    form neither looks inside W tanh(Z) nor counts a deep network's layers as one region)."""
     coeff, mats = flat_matmul(M)
-    if len(mats) != 1:
-        return None
     return form.of(mats[0]).scale(coeff)
 
 @ONE_BY_ONE.register(MatMul)

@@ -126,17 +126,22 @@ def _canonical_body(body):
 
 def _bases(M):
     """The arguments of the elementwise functions in the region of ``M``, by frequency."""
-    counts, stack = Counter(), [M]
+    counts, stack, seen = Counter(), [M], {M}
     while stack:
         node = stack.pop()
         base = ELEMENTWISE_BASE.lookup(node)
         if base is not None:
             argument = base(node)
             counts[argument] += 1
-            stack.append(argument)     # φ(1 - σ(Xw)): Xw is a base too
+            if argument not in seen:   # φ(1 - σ(Xw)): Xw is a base too
+                seen.add(argument)
+                stack.append(argument)
             continue
         if HADAMARD_FORM.lookup(node) is not None:
-            stack.extend(a for a in node.args if isinstance(a, MatrixExpr))
+            for a in node.args:        # a shared subtree is walked once
+                if isinstance(a, MatrixExpr) and a not in seen:
+                    seen.add(a)
+                    stack.append(a)
     return sorted(counts, key=lambda b: (-counts[b], default_sort_key(b)))
 
 

@@ -10,8 +10,7 @@ greedily: ``2 X^T X W - 2 X^T Y  ->  2 X^T (X W - Y)``.
 """
 from collections import Counter
 
-from sympy import (Identity, MatAdd, MatMul, Mul, Rational, S, default_sort_key, igcd, ilcm,
-                   preorder_traversal)
+from sympy import Identity, MatAdd, MatMul, Mul, Rational, S, default_sort_key, igcd, ilcm
 from sympy.matrices.expressions.special import ZeroMatrix
 from sympy.matrices.expressions.transpose import Transpose
 
@@ -94,8 +93,17 @@ def factor_terms(terms, shape):
 
 
 def expression_size(e):
-    """Number of nodes of the expression tree (the length a reader sees)."""
-    return sum(1 for _ in preorder_traversal(e))
+    """Number of nodes of the expression tree (the length a reader sees), counted on the
+    DAG: a shared subtree's size is computed once (a deep composition's tree is far larger
+    than its DAG)."""
+    sizes = {}
+
+    def size(node):
+        known = sizes.get(node)
+        if known is None:
+            known = sizes[node] = 1 + sum(size(a) for a in node.args)
+        return known
+    return size(e)
 
 
 def _factor(terms, shape, prefer):
