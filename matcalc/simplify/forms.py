@@ -13,7 +13,7 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from ..algebra import matadd
 from .hadamard_form import canonical_elementwise, elementwise_forms
 from .inverse_substitution import substitute_inverses
-from .monomials import expand_terms, expression_size, factor_terms, monomial
+from .monomials import vanishes, expand_terms, expression_size, factor_terms, monomial
 from .rewrite import canonical_rewrite, normalize
 
 __all__ = ["simplify_result", "canonical_form", "equal_forms"]
@@ -72,7 +72,7 @@ def equal_forms(a, b):
     diff = canonical_form(a - b if not isinstance(a, MatrixExpr) else MatAdd(a, MatMul(-1, b)))
     if isinstance(diff, MatrixExpr):
         return isinstance(diff, ZeroMatrix) or diff == ZeroMatrix(*a.shape)
-    return diff == 0
+    return diff == 0 or vanishes(diff)
 
 
 def _comparable(a, other):

@@ -234,7 +234,7 @@ def _rank_one(terms):
         pivot = table[pivot_left][pivot_right]
         alpha = {L: table[L].get(pivot_right, S.Zero) / pivot for L in lefts}
         beta = {R: table[pivot_left].get(R, S.Zero) for R in rights}
-        if any(not _vanishes(table[L].get(R, S.Zero) - alpha[L] * beta[R])
+        if any(not vanishes(table[L].get(R, S.Zero) - alpha[L] * beta[R])
                for L in lefts for R in rights):
             continue
         left = matadd(*[scaled(alpha[L], L) for L in lefts if alpha[L] != 0])
@@ -243,7 +243,7 @@ def _rank_one(terms):
     return None
 
 
-def _vanishes(c):
+def vanishes(c):
     """Is the scalar c identically 0?  Expanded with its matrix-bearing parts (tr(A),
     ||E||, ...) held as symbols: SymPy's deep expansion would rebuild them."""
     from .rewrite import _abstracted
