@@ -25,6 +25,7 @@ from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_FUNCTIONS
 
 from ..algebra import canonical_product, flat_matmul, matadd, scaled, transpose_of
 from ..errors import ResourceLimitError
+from ..errors import UnsupportedError
 from ..registry import (ATOMIC_TEXT, CANONICAL, COTANGENT, DIFFERENTIAL, JACOBIAN_FACTOR, LATEX, NUMPY,
                         REWRITE, TEXT, TRANSPOSE, VEC, construct)
 
@@ -165,7 +166,11 @@ def summed_coefficient(coeff, index, lower, upper):
     if not _depends(coeff, index):
         return (upper - lower + 1) * coeff
     from sympy import summation
-    return summation(coeff, (index, lower, upper))
+    try:
+        return summation(coeff, (index, lower, upper))
+    except RecursionError:      # SymPy's summation of some symbolic powers never ends
+        raise UnsupportedError(f"the sum over {index} of {coeff}",
+                               "SymPy's summation does not terminate on it") from None
 
 
 # == differential ==
