@@ -51,7 +51,7 @@ async def session_calls(tmp_path):
                 "expression": "x'*S*x", "claimed": "2*S*x", "assume": {"S": "symmetric"}}),
             "verify": await client.call_tool("verify", {"ids": ["cookbook-49", "mml-5.108"]}),
             "parse error": await client.call_tool("grad", {"expression": "tr(X"}),
-            "unsupported": await client.call_tool("grad", {"expression": "sign(tr(X))"}),
+            "unsupported": await client.call_tool("hessian", {"expression": "nuclear(X)"}),
         }
     return tools, calls
 
@@ -108,5 +108,5 @@ def test_bad_input_is_a_tool_error_that_says_why(session):
     assert parse_error.is_error and unsupported.is_error
     assert "ParseError: unbalanced '(': missing ')' (at column 3)\n  tr(X\n    ^" in \
         parse_error.content[0].text
-    assert "UnsupportedError: matcalc has no rule for the function sign" in \
+    assert "UnsupportedError: matcalc has no rule for SingularVectors" in \
         unsupported.content[0].text
