@@ -10,6 +10,7 @@ with the concrete functions in place: its derivative is still judged by finite d
 from sympy import Basic, Function
 from sympy.core.function import UndefinedFunction
 
+from ..errors import UnsupportedError
 from ..registry import BIND
 
 __all__ = ["bind_functions"]
@@ -46,10 +47,23 @@ def bind_functions(expr, functions):
             return hit
         rule = BIND.lookup(e)
         if rule is not None:
-            out = rule(e, functions, bind)
+            try:
+                out = rule(e, functions, bind)
+            except (ValueError, TypeError) as exc:   # SymPy rebuilding the bound argument
+                raise UnsupportedError(f"the concrete function bound in {type(e).__name__}",
+                                       f"SymPy could not substitute its argument "
+                                       f"({str(exc).splitlines()[0][:200]})") from None
         else:
             args = [bind(a) for a in e.args]
-            out = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+            try:
+                # an applied function rebuilt unevaluated: Abs.eval re-simplifies its argument
+                # and SymPy's sign simplification breaks matrix arguments
+                out = e if all(a is b for a, b in zip(args, e.args)) else (
+                    e.func(*args, evaluate=False) if e.is_Function else e.func(*args))
+            except (ValueError, TypeError) as exc:   # SymPy rebuilding around a bound value
+                raise UnsupportedError(f"{type(e).__name__} around a bound function",
+                                       f"SymPy could not rebuild it "
+                                       f"({str(exc).splitlines()[0][:200]})") from None
         memo[e] = out
         return out
 
