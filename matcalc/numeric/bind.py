@@ -8,7 +8,7 @@ node is rebuilt from its bound arguments.  The function under test is only ever 
 with the concrete functions in place: its derivative is still judged by finite differences.
 """
 from sympy import Basic, Function
-from sympy.core.function import UndefinedFunction
+from sympy.core.function import Application, UndefinedFunction
 
 from ..errors import UnsupportedError
 from ..registry import BIND
@@ -59,7 +59,7 @@ def bind_functions(expr, functions):
                 # an applied function rebuilt unevaluated: Abs.eval re-simplifies its argument
                 # and SymPy's sign simplification breaks matrix arguments
                 out = e if all(a is b for a, b in zip(args, e.args)) else (
-                    e.func(*args, evaluate=False) if e.is_Function else e.func(*args))
+                    e.func(*args, evaluate=False) if isinstance(e, Application) else e.func(*args))
             except (ValueError, TypeError) as exc:   # SymPy rebuilding around a bound value
                 raise UnsupportedError(f"{type(e).__name__} around a bound function",
                                        f"SymPy could not rebuild it "
