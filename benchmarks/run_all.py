@@ -200,6 +200,17 @@ def main():
     readme = HERE / "README.md"
     text = readme.read_text()
     commands = "; ".join(f"`{n}.py {' '.join(a)}`".replace(" `", "`") for n, a in chosen)
+    if args.only:
+        # a partial run: its blocks say when they were made; the run description and the
+        # top README's summary stay those of the last full run
+        for name, markdown in outputs.items():
+            stamp = (f"*Regenerated {info['date']}, commit {info['commit']}, load "
+                     f"{loads[name]}: `python benchmarks/run_all.py --only {name}` "
+                     f"(`{name}.py {' '.join(dict(chosen)[name])}`).*\n\n")
+            text = replace_block(text, name, stamp + demote(markdown))
+        readme.write_text(text)
+        log(f"wrote {readme} (blocks {', '.join(outputs)})")
+        return
     text = replace_block(text, "run", run_description(info, commands, args.quick, loads))
     for name, markdown in outputs.items():
         text = replace_block(text, name, demote(markdown))
