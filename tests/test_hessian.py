@@ -266,7 +266,7 @@ def _assert_not_refuted(report, f, D):
     assert report.passed, f"f = {f}\nderivative = {D}\n{report}"
 
 
-@settings(max_examples=100, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scalar_functions())
 def test_random_scalar_functions_hessians_match_the_oracle(f):

@@ -28,10 +28,10 @@ from strategies_matrix import (Problem, gradient_problems, hessian_problems, jac
 
 OUTCOMES = Counter()
 SCALE = float(os.environ.get("MATCALC_CAMPAIGN_SCALE", "1"))
-#: the fast profile (about 80 s of the suite's 5 minutes; the grammar grew with the coverage,
+#: the fast profile (about 30 s of the suite's 5 minutes on an idle machine; the grammar grew with the coverage,
 #: language and decomposition constructs, so fewer draws than before); the long profile,
 #: ``benchmarks/campaign.py --examples 20000``, is recorded in benchmarks/CAMPAIGN.md
-EXAMPLES = {"gradient": 160, "gradient-square": 80, "jacobian": 200, "hessian": 60}
+EXAMPLES = {"gradient": 110, "gradient-square": 80, "jacobian": 160, "hessian": 40}
 #: seconds one problem may take (engine and oracle) before it is a failure
 TIMEOUT = 60
 
