@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 pytest.importorskip("starlette", reason="the web extra (starlette) is not installed")
 webdriver = pytest.importorskip("selenium.webdriver",
                                 reason="selenium is not installed (pip install selenium)")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -60,7 +61,10 @@ def browser():
 
 
 def wait(driver, condition, seconds=60):
-    return WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
+    # the page re-renders its tables as the server answers: an element read a moment before
+    # may be gone (stale), which is "not yet", not a failure
+    return WebDriverWait(driver, seconds, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def text(driver, element_id):
