@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 pytest.importorskip("starlette", reason="the web extra (starlette) is not installed")
 webdriver = pytest.importorskip("selenium.webdriver",
                                 reason="selenium is not installed (pip install selenium)")
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (ElementNotInteractableException,  # noqa: E402
+                                        StaleElementReferenceException)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -64,7 +65,8 @@ def wait(driver, condition, seconds=60):
     # the page re-renders its tables as the server answers: an element read a moment before
     # may be gone (stale), which is "not yet", not a failure
     return WebDriverWait(driver, seconds, poll_frequency=0.1,
-                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+                         ignored_exceptions=(StaleElementReferenceException,
+                                             ElementNotInteractableException)).until(condition)
 
 
 def text(driver, element_id):
@@ -172,9 +174,15 @@ def test_the_address_holds_the_state_and_restores_the_page(server, browser):
     shape = browser.find_element(By.CSS_SELECTOR, "#symbols tr[data-name=X] input")
     shape.send_keys(Keys.CONTROL, "a", Keys.DELETE)
     shape.send_keys("m,n", Keys.TAB)
-    y = browser.find_element(By.CSS_SELECTOR, "#symbols tr[data-name=y] input")
-    y.send_keys(Keys.CONTROL, "a", Keys.DELETE)
-    y.send_keys("m", Keys.TAB)
+    # the table is re-rendered with what the server infers from the edit: y's input may be
+    # replaced under the test, so the edit is retried on the current one
+
+    def edit_y(d):
+        y = d.find_element(By.CSS_SELECTOR, "#symbols tr[data-name=y] input")
+        y.send_keys(Keys.CONTROL, "a", Keys.DELETE)
+        y.send_keys("m", Keys.TAB)
+        return True
+    wait(browser, edit_y)
     wait(browser, lambda d: table(d) == {"X": "m,n", "w": "n", "y": "m"})
     wrt = browser.find_element(By.ID, "wrt")
     wrt.find_element(By.CSS_SELECTOR, "option[value=w]").click()
