@@ -61,14 +61,8 @@ class Named:
 
 def tree_size(expr):
     """Nodes of the expression tree (shared subexpressions counted at every occurrence)."""
-    sizes = {}
-
-    def size(e):
-        known = sizes.get(e)
-        if known is None:
-            known = sizes[e] = 1 + sum(size(a) for a in e.args)
-        return known
-    return size(expr)
+    from .simplify.monomials import expression_size
+    return expression_size(expr)
 
 
 def dag_size(expr):
