@@ -32,6 +32,8 @@ from datetime import date
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
+import matcalc  # noqa: E402,F401  (first: it sizes SymPy's cache before SymPy is imported)
+
 from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings  # noqa: E402
 
 import strategies as square_grammar  # noqa: E402

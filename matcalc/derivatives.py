@@ -30,9 +30,9 @@ from .constructs.scalars import as_scalar
 from .constructs.structured import gradient_structure
 from .constructs.trace import trace
 from .differential import differential, differential_steps
-from .errors import NonFiniteError
+from .errors import NonFiniteError, UnsupportedError
 from .identify import gradient_terms, scalar_jacobian, vec_jacobian
-from .registry import describe
+from .registry import describe, tree_size
 from .shapes import check_shapes
 from .constructs.explicit import explicit_parts_merged
 from .constructs.undefined import commutative_functions
@@ -137,12 +137,26 @@ def _contains(expr, values=(), types=()):
     return None
 
 
+#: a derivative whose tree (what text and LaTeX write, what str() and NumPy code would
+#: have to print) has more nodes than this is refused: it could not be printed or compiled
+#: in bounded time (a Hessian of nested explicit matrices drawn by the campaign had
+#: 18.7 million nodes on a DAG of a few thousand)
+MAX_RESULT_NODES = 1_000_000
+
+
 def _require_finite(expr, what):
-    """Refuse ``expr`` when it holds nan, zoo or an infinity: it has no finite value."""
+    """Refuse ``expr`` when it holds nan, zoo or an infinity (it has no finite value), or
+    when it is too large to write out."""
     found = _contains(expr, values=tuple(_NON_FINITE))
     if found is not None:
         raise NonFiniteError(f"{what} is not finite: it contains {_NON_FINITE[found]}: "
                              f"{describe(expr)}")
+    size = tree_size(expr)
+    if size > MAX_RESULT_NODES:
+        raise UnsupportedError(f"{what} at this size",
+                               f"written out it has {size:,} nodes, over the limit of "
+                               f"{MAX_RESULT_NODES:,} (matcalc.derivatives.MAX_RESULT_NODES) "
+                               "past which it could not be printed or compiled in bounded time")
     return expr
 
 

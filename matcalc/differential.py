@@ -17,7 +17,7 @@ from sympy.matrices.expressions.special import ZeroMatrix
 from .algebra import is_matrix
 from .constructs.differentials import Differential, ScalarDifferential, differential_symbol
 from .constructs.scalars import as_scalar
-from .registry import DIFFERENTIAL
+from .registry import DIFFERENTIAL, rebuilt
 
 __all__ = ["differential", "differential_steps", "rule_for", "RULE_NAMES", "is_matrix",
            "as_scalar"]
@@ -116,7 +116,7 @@ def _flatten(expr):
         if isinstance(expr, MatMul):
             flat = [a for a in flat if a != 1]
         return flat[0] if len(flat) == 1 else type(expr)(*flat)
-    return expr.func(*args) if args != list(expr.args) else expr
+    return rebuilt(expr, args) if args != list(expr.args) else expr
 
 
 def _first_unexpanded(expr, kinds):

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from sympy import Basic, Lambda, MatrixSymbol, Symbol
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from .registry import rebuilt
+
 __all__ = ["Named", "name_intermediates", "tree_size", "dag_size"]
 
 
@@ -114,7 +116,7 @@ def name_intermediates(expr, min_size=4, prefix="Z"):
         if not e.args or isinstance(e, Lambda):
             return e
         args = tuple(rebuild(a) for a in e.args)
-        new = e if args == e.args else e.func(*args)
+        new = e if args == e.args else rebuilt(e, args)
         replaced[e] = new
         return new
 

@@ -54,9 +54,34 @@ def rules_changed():
         clear()
 
 
+def tree_size(expr):
+    """Nodes of ``expr`` as a tree (as text writes it), counted once per distinct node: a
+    result shares subtrees, and its tree can be exponentially larger than its DAG."""
+    sizes = {}
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        args = node.args if isinstance(node, Basic) else ()
+        if ready or not args:
+            sizes[id(node)] = 1 + sum(sizes[id(a)] for a in args)
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in args if id(a) not in sizes)
+    return sizes[id(expr)]
+
+
+#: an expression larger than this is described by its type alone (printing is linear in
+#: the tree, and a message must come back at once)
+DESCRIBE_NODES = 20_000
+
+
 def describe(expr, limit=120):
     """``expr`` as short text for an error message; never raises (printing can fail)."""
     try:
+        if isinstance(expr, Basic) and tree_size(expr) > DESCRIBE_NODES:
+            return f"{type(expr).__name__}(...) of {tree_size(expr):,} nodes"
         text = str(expr)
     except Exception:  # a message must never crash (SymPy's printers can)
         try:
@@ -265,6 +290,8 @@ VEC = Operation(
     "the Jacobians of an inner differential")
 
 # == structure ==
+REBUILD = Operation("rebuild", "rule(e, args) -> e's construct built again from new args, "
+                    "where SymPy's own constructor would evaluate what it must not")
 TRANSPOSE = Operation("transpose", "rule(M) -> M^T with the transpose pushed inward")
 VALIDATE = Operation("validate", "rule(expr) raises ShapeError/NonSquareMatrixError for an "
                                  "ill-shaped node (sizes compared symbolically)")
@@ -494,3 +521,9 @@ PRODUCT_FACTORS = Operation(
 APPLY = Operation(
     "codegen-apply", "rule(E, emitter, W, env) -> the name of E @ W, W computed, without "
     "forming E (sums distributed, products applied right to left)")
+
+
+def rebuilt(e, args):
+    """``e`` built again from ``args``: ``e.func(*args)``, or its construct's REBUILD rule."""
+    rule = REBUILD.lookup(e)
+    return e.func(*args) if rule is None else rule(e, args)

@@ -13,9 +13,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import pytest  # noqa: E402
-from sympy import MatrixSymbol, symbols  # noqa: E402
 
-import matcalc  # noqa: E402
+import matcalc  # noqa: E402  (first: it sizes SymPy's cache before SymPy is imported)
+from sympy import MatrixSymbol, symbols  # noqa: E402
 from matcalc.simplify import equal_forms  # noqa: E402
 
 n, m, k, p = symbols("n m k p", integer=True, positive=True)

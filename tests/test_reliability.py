@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import (Determinant, Float, HadamardProduct, Identity, Inverse, KroneckerProduct,
+from sympy import (Add, Determinant, Float, HadamardProduct, Identity, Inverse, KroneckerProduct,
                    MatAdd, MatMul, MatrixSymbol, Rational, Trace, ZeroMatrix, cos, log, sin,
-                   symbols)
+                   Symbol, symbols)
 
+import matcalc
 from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.errors import ShapeError
 from matcalc.numeric import (MAX_EVAL_NESTING, check, check_hessian, check_jacobian,
@@ -225,3 +226,35 @@ def test_too_deep_expressions_are_refused_clearly():
         sys.setrecursionlimit(old)
     with pytest.raises(ValueError, match="nested .* levels deep"):
         evaluate(f, random_point(Trace(X)))
+
+
+def _doubling(levels):
+    """A scalar whose tree doubles per level (2^levels leaves) on a DAG of ~3 levels nodes."""
+    t = Symbol("t")
+    e = t
+    for _ in range(levels):
+        e = Add(sin(e), cos(e), evaluate=False)
+    return e
+
+
+def test_describe_of_an_exponential_tree_is_instant_and_says_its_size():
+    from matcalc.registry import describe, tree_size
+    e = _doubling(60)
+    assert tree_size(e) > 2 ** 60
+    assert describe(e) == f"Add(...) of {tree_size(e):,} nodes"
+
+
+def test_a_derivative_too_large_to_write_out_is_refused_by_size(monkeypatch):
+    """The campaign's Hessian of nested explicit matrices had 18.7 million nodes as a tree:
+    refused by name rather than handed back unprintable (the limit lowered to keep it quick)."""
+    import matcalc.derivatives
+    f = Trace(Inverse(X) * Inverse(X) * Inverse(X))
+    G = matcalc.grad(f, X)                     # within the limit: a checked result
+    assert check(f, X, G).passed
+    from matcalc.registry import tree_size
+    limit = tree_size(f)                       # the function passes, its larger gradient not
+    assert tree_size(G) > limit
+    monkeypatch.setattr(matcalc.derivatives, "MAX_RESULT_NODES", limit)
+    with pytest.raises(matcalc.UnsupportedError, match=r"the derivative at this size: written "
+                       rf"out it has \d+ nodes, over the limit of {limit} "):
+        matcalc.grad(f, X)

@@ -127,3 +127,14 @@ def test_derivatives_in_a_function_are_accepted_when_undefined():
     with pytest.raises(ValueError, match="unevaluated Derivative"):
         matcalc.grad(Derivative(Trace(X) ** 2, Symbol("s")), X)
     assert isinstance(fp, Subs)
+
+
+def test_hessian_of_an_undefined_function_of_a_1x1_elementwise_tanh():
+    """The campaign's crash: SymPy's ElementwiseApplyFunction calls φ on a 1x1 argument,
+    and ``1 - tanh(x'a)**2`` with a matrix inside sent its assumptions into MatMul.expand."""
+    x, a = MatrixSymbol("x", n, 1), MatrixSymbol("a", n, 1)
+    expr = (x.T * a).applyfunc(tanh).applyfunc(f)[0, 0]
+    H = matcalc.hessian(expr, x)
+    assert H.shape == (n, n)
+    report = matcalc.check_hessian(expr, x, H, functions={f: sin})
+    assert report.passed, report

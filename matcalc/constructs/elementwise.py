@@ -19,7 +19,7 @@ from ..algebra import matadd, scaled, transpose_of
 from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL,
                         ELEMENTWISE_BASE, ENTRY, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE,
-                        NUMPY, NUMPY_APPLIED, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
+                        NUMPY, NUMPY_APPLIED, REBUILD, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
 from ..simplify.hadamard_form import HadamardPolynomial
 from .hadamard import hadamard, hadamard_power
 from .undefined import substituted_derivatives, undefined_derivative
@@ -37,7 +37,24 @@ def elementwise(function, U):
         body = body.xreplace({var: ELEMENT})
     else:
         body = function(ELEMENT)
-    return ElementwiseApplyFunction(Lambda(ELEMENT, body), U)
+    return applied(Lambda(ELEMENT, body), U)
+
+
+def applied(function, U):
+    """φ(U) for a one-argument ``Lambda`` φ, built as it is written.
+
+    SymPy's constructor calls φ on a 1x1 U itself (to spot a function returning a matrix);
+    putting a matrix into a scalar body such as ``1 - tanh(u)**2`` sends SymPy's assumption
+    queries into ``MatMul.expand`` and crashes, so a 1x1 U is not handed to φ here."""
+    if U.shape == (1, 1) and isinstance(function, Lambda):
+        return MatrixExpr.__new__(ElementwiseApplyFunction, function, U)
+    return ElementwiseApplyFunction(function, U)
+
+
+@REBUILD.register(ElementwiseApplyFunction)
+def rebuild_elementwise(e, args):
+    """φ(U) from new (φ, U), through ``applied``."""
+    return applied(*args)
 
 
 construct(ElementwiseApplyFunction, "matrix")
@@ -102,7 +119,7 @@ def d_elementwise(U, d):
                                "its derivative is not known to SymPy")
     if derivative.expr == 0:   # sign(U), H(U): constant away from their jumps
         return ZeroMatrix(*U.shape)
-    return hadamard(ElementwiseApplyFunction(derivative, U.expr), d(U.expr))
+    return hadamard(applied(derivative, U.expr), d(U.expr))
 
 
 # == identification ==
@@ -117,7 +134,7 @@ def canonical_lambda(e):
     if isinstance(e.function, Lambda):
         (var,), body = e.function.variables, e.function.expr
         if var != ELEMENT:
-            return ElementwiseApplyFunction(Lambda(ELEMENT, body.xreplace({var: ELEMENT})), e.expr)
+            return applied(Lambda(ELEMENT, body.xreplace({var: ELEMENT})), e.expr)
     return e
 
 
@@ -148,7 +165,7 @@ def negate_elementwise(M):
         (var,), body = M.function.variables, M.function.expr
         negative = sum(1 for t in body.args if t.could_extract_minus_sign())
         if body.is_Add and 2 * negative >= len(body.args):
-            return ElementwiseApplyFunction(Lambda(var, -body), M.expr)
+            return applied(Lambda(var, -body), M.expr)
     return None
 
 @TIDY.register(ElementwiseApplyFunction)
@@ -160,7 +177,7 @@ def tidy_elementwise(e):
         return e
     body = function.expr.xreplace({function.variables[0]: ELEMENT})
     neat = min((body, cancel(body), factor(body)), key=lambda b: (len(str(b)), str(b)))
-    return ElementwiseApplyFunction(Lambda(ELEMENT, neat), e.expr)
+    return applied(Lambda(ELEMENT, neat), e.expr)
 
 
 @SCALE.register(ElementwiseApplyFunction)
@@ -169,7 +186,7 @@ def scale_elementwise(M, coeff):
     if not (coeff.is_Number and isinstance(M.function, Lambda)):
         return None
     var = M.function.variables[0]
-    return tidy_elementwise(ElementwiseApplyFunction(Lambda(var, coeff * M.function.expr), M.expr))
+    return tidy_elementwise(applied(Lambda(var, coeff * M.function.expr), M.expr))
 
 @ELEMENTWISE_BASE.register(ElementwiseApplyFunction)
 def elementwise_base(M):
@@ -200,7 +217,7 @@ def elementwise_term(form):
         coeff = Mul(*[f for f in Mul.make_args(body) if not f.has(form.u)])
         body = Mul(*[f for f in Mul.make_args(body) if f.has(form.u)])
         function = form.base if body == form.u else \
-            ElementwiseApplyFunction(Lambda(form.u, body), form.base)
+            applied(Lambda(form.u, body), form.base)
         if all(not key for key in keys):
             return scaled(coeff, function)
         return scaled(coeff, hadamard(atoms, function))
@@ -230,7 +247,7 @@ def entry_elementwise(M, m, n, element):
 @TRANSPOSE.register(ElementwiseApplyFunction)
 def transpose_elementwise(M):
     """φ(U)^T = φ(U^T)."""
-    return ElementwiseApplyFunction(M.function, transpose_of(M.expr))
+    return applied(M.function, transpose_of(M.expr))
 
 
 @KINKS.register(ElementwiseApplyFunction)

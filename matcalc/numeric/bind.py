@@ -11,7 +11,7 @@ from sympy import Basic, Function
 from sympy.core.function import Application, UndefinedFunction
 
 from ..errors import UnsupportedError
-from ..registry import BIND
+from ..registry import BIND, rebuilt
 
 __all__ = ["bind_functions"]
 
@@ -59,7 +59,7 @@ def bind_functions(expr, functions):
                 # an applied function rebuilt unevaluated: Abs.eval re-simplifies its argument
                 # and SymPy's sign simplification breaks matrix arguments
                 out = e if all(a is b for a, b in zip(args, e.args)) else (
-                    e.func(*args, evaluate=False) if isinstance(e, Application) else e.func(*args))
+                    e.func(*args, evaluate=False) if isinstance(e, Application) else rebuilt(e, args))
             except (ValueError, TypeError) as exc:   # SymPy rebuilding around a bound value
                 raise UnsupportedError(f"{type(e).__name__} around a bound function",
                                        f"SymPy could not rebuild it "

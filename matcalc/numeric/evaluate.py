@@ -14,7 +14,7 @@ from sympy import Basic, MatrixSymbol, Symbol
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import ShapeError
-from ..registry import rule_memo
+from ..registry import rebuilt, rule_memo
 from .points import (deep_ok, deep_recursion, dimension_symbols, free_symbols, nesting_depth,
                      postorder, require_within_limits, sizes_for, sympify)
 from .printer import MatcalcNumPyPrinter
@@ -74,7 +74,7 @@ def _substitute(expr, mapping):
             elif isinstance(node, sympy.Function):
                 out = node.func(*args, evaluate=False)
             else:
-                out = node.func(*args)
+                out = rebuilt(node, args)
         memo[key] = out
         return out
 
@@ -109,21 +109,21 @@ def _split_deep(args, expr, limit):
     temporaries as symbols, nest at most ``limit`` levels."""
     allowed = set(args)
     stages = []
-    rebuilt = {}  # id(node) -> (node with deep parts named, height)
+    named = {}  # id(node) -> (node with deep parts named, height)
     for node in postorder(expr):
         key = id(node)
         children = node.args if isinstance(node, Basic) else ()
         if not children:
-            rebuilt[key] = (node, 0)
+            named[key] = (node, 0)
             continue
-        new_args = [rebuilt[id(a)][0] for a in children]
-        height = 1 + max(rebuilt[id(a)][1] for a in children)
+        new_args = [named[id(a)][0] for a in children]
+        height = 1 + max(named[id(a)][1] for a in children)
         if all(n is a for n, a in zip(new_args, children)):
             new = node
         elif isinstance(node, sympy.Function):
             new = node.func(*new_args, evaluate=False)
         else:
-            new = node.func(*new_args)
+            new = rebuilt(node, new_args)
         if height >= limit and _nameable(new, allowed):
             k = len(stages)
             temp = (MatrixSymbol(f"_mc_t{k}", *new.shape) if isinstance(new, MatrixExpr)
@@ -131,8 +131,8 @@ def _split_deep(args, expr, limit):
             stages.append((temp, new))
             allowed.add(temp)
             new, height = temp, 0
-        rebuilt[key] = (new, height)
-    return stages, rebuilt[id(expr)][0]
+        named[key] = (new, height)
+    return stages, named[id(expr)][0]
 
 
 def _staged(args, expr):

@@ -166,14 +166,17 @@ def require_within_limits(exprs, sizes=None):
 # --------------------------------------------------------------------------
 def dimension_symbols(*exprs):
     """The symbols occurring in the shape of any matrix node of ``exprs``, sorted by name."""
-    dims = set()
-    for expr in _sympify_all(exprs):
-        if not isinstance(expr, Basic):
+    dims, seen = set(), set()
+    stack = [e for e in _sympify_all(exprs) if isinstance(e, Basic)]
+    while stack:        # each distinct node once: a result shares subtrees, a tree walk repeats them
+        node = stack.pop()
+        if node in seen:
             continue
-        for node in preorder_traversal(expr):
-            if isinstance(node, MatrixExpr):
-                for d in node.shape:
-                    dims |= sympify(d).free_symbols
+        seen.add(node)
+        if isinstance(node, MatrixExpr):
+            for d in node.shape:
+                dims |= sympify(d).free_symbols
+        stack.extend(a for a in node.args if isinstance(a, Basic))
     return sorted(dims, key=lambda s: s.name)
 
 

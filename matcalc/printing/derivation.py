@@ -17,7 +17,7 @@ import re
 from sympy import Basic, Identity, MatAdd, MatMul, Mul
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from ..registry import DIFFERENTIAL
+from ..registry import DIFFERENTIAL, rebuilt
 from .latex import MatcalcLatexPrinter
 
 __all__ = ["derivation_latex", "align_steps", "rule_note", "RULE_NOTES", "tidy_step",
@@ -157,7 +157,7 @@ def tidy_step(expr):
         return terms[0] if len(terms) == 1 else MatAdd(*terms)
     if args == expr.args:
         return expr
-    return expr.func(*args)
+    return rebuilt(expr, args)
 
 
 _DIFFERENTIAL = r"\mathrm{d}"

@@ -16,6 +16,7 @@ from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import (canonical_product, matadd, matmul, product, scaled, split_coeff,
                        transpose_of)
+from ..registry import tree_size
 
 __all__ = ["expand_terms", "collect_monomials", "factor_terms", "expression_size", "monomial"]
 
@@ -94,16 +95,8 @@ def factor_terms(terms, shape):
 
 def expression_size(e):
     """Number of nodes of the expression tree (the length a reader sees), counted on the
-    DAG: a shared subtree's size is computed once (a deep composition's tree is far larger
-    than its DAG)."""
-    sizes = {}
-
-    def size(node):
-        known = sizes.get(node)
-        if known is None:
-            known = sizes[node] = 1 + sum(size(a) for a in node.args)
-        return known
-    return size(e)
+    DAG (``registry.tree_size``): a deep composition's tree is far larger than its DAG."""
+    return tree_size(e)
 
 
 def _factor(terms, shape, prefer):

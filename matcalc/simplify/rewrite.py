@@ -9,7 +9,7 @@ class's rules until none applies (``exhaust``), children first.
 from sympy import Basic, Dummy, cancel, count_ops, factor
 from sympy.matrices.expressions.matexpr import MatrixExpr, MatrixSymbol
 
-from ..registry import CANONICAL, NEGATE, REWRITE, SCALAR_FORMS, SCALE, TIDY
+from ..registry import CANONICAL, NEGATE, REWRITE, SCALAR_FORMS, SCALE, TIDY, rebuilt
 
 __all__ = ["normalize", "local_rewrite", "canonical_rewrite", "negated", "absorbed", "tidied",
            "shortest_form"]
@@ -80,7 +80,7 @@ def _abstracted(e):
             else:
                 out = node
         else:
-            out = node.func(*[walk(a) for a in node.args])
+            out = rebuilt(node, [walk(a) for a in node.args])
         memo[node] = out
         return out
 
@@ -115,9 +115,9 @@ def bottom_up(expr, visit, again=False):
         if hit is not None:
             return hit
         args = [walk(a) for a in e.args]
-        rebuilt = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
-        out = visit(rebuilt)
-        if again and out is not rebuilt and out != rebuilt:
+        new = e if all(a is b for a, b in zip(args, e.args)) else rebuilt(e, args)
+        out = visit(new)
+        if again and out is not new and out != new:
             out = walk(out)
         memo[e] = out
         return out
