@@ -32,7 +32,7 @@ from .constructs.trace import trace
 from .differential import differential, differential_steps
 from .errors import NonFiniteError, UnsupportedError
 from .identify import gradient_terms, scalar_jacobian, vec_jacobian
-from .registry import describe, tree_size
+from .registry import describe, distinct_nodes, tree_size
 from .shapes import check_shapes
 from .constructs.explicit import explicit_parts_merged
 from .constructs.undefined import commutative_functions
@@ -124,17 +124,8 @@ def _contains(expr, values=(), types=()):
     None.  Each distinct node is visited once: a result is a DAG whose tree can be quadratic
     in its size (``Basic.has`` walks the tree: 11 walks were 40% of a K = 64 network's
     gradient)."""
-    seen = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node in values or isinstance(node, types):
-            return node
-        stack.extend(node.args)
-    return None
+    return next((node for node in distinct_nodes(expr)
+                 if node in values or isinstance(node, types)), None)
 
 
 #: a derivative whose tree (what text and LaTeX write, what str() and NumPy code would
@@ -163,7 +154,8 @@ def _require_finite(expr, what):
 def _unknown_derivatives(expr):
     """The unevaluated derivatives in ``expr`` other than those of undefined functions
     (f'(x) of ``Function("f")``, which are results matcalc itself returns)."""
-    return [D for D in expr.atoms(Derivative) if not isinstance(D.expr, AppliedUndef)]
+    return [D for D in distinct_nodes(expr)
+            if isinstance(D, Derivative) and not isinstance(D.expr, AppliedUndef)]
 
 
 def _function(f):

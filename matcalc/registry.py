@@ -54,22 +54,45 @@ def rules_changed():
         clear()
 
 
+def distinct_nodes(expr):
+    """Each distinct node of ``expr`` once (by identity), parents before children: a
+    result shares subtrees, and a tree walk (``preorder_traversal``, ``atoms``, ``has``)
+    visits a shared one once per path to it."""
+    seen = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, Basic):
+            stack.extend(node.args)
+
+
+#: tree sizes already counted, by node (equal nodes have equal sizes): the simplifier asks
+#: for the size of nested regions of one result again and again (cleared when large)
+_TREE_SIZES = {}
+
+
 def tree_size(expr):
     """Nodes of ``expr`` as a tree (as text writes it), counted once per distinct node: a
     result shares subtrees, and its tree can be exponentially larger than its DAG."""
-    sizes = {}
+    if len(_TREE_SIZES) > 200_000:
+        _TREE_SIZES.clear()
+    sizes = _TREE_SIZES
     stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
-        if id(node) in sizes:
+        if node in sizes:
             continue
         args = node.args if isinstance(node, Basic) else ()
         if ready or not args:
-            sizes[id(node)] = 1 + sum(sizes[id(a)] for a in args)
+            sizes[node] = 1 + sum(sizes[a] for a in args)
         else:
             stack.append((node, True))
-            stack.extend((a, False) for a in args if id(a) not in sizes)
-    return sizes[id(expr)]
+            stack.extend((a, False) for a in args if a not in sizes)
+    return sizes[expr]
 
 
 #: an expression larger than this is described by its type alone (printing is linear in

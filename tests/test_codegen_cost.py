@@ -216,3 +216,22 @@ def test_the_symmetric_product_on_other_backends(backend):
     got = cg.codegen(H, backend=backend, args=(f,))(**values)
     assert _rel(np.asarray(got), expected) < 1e-12
     assert _rel(expected, fd_hessian(f, w, point)) < 1e-6
+
+
+def test_a_dying_product_is_scaled_in_place_and_an_input_never_is():
+    """The least-squares Hessian 2 X^T X: the product is the function's own temporary, so it
+    is scaled in place (no second n x n array); 2 X of an input X is a new array."""
+    f = norm(Xd * w - y) ** 2
+    H = hessian(f, w)
+    assert matcalc.check_hessian(f, w, H).passed
+    g = cg.codegen(H, args=[Xd, w, y])
+    Xv, yv = _data(6)
+    wv = np.random.default_rng(1).standard_normal((6, 1))
+    kept = Xv.copy()
+    assert "B.scale_owned(2.0, " in g.source(X=Xv, w=wv, y=yv)
+    assert _rel(g(X=Xv, w=wv, y=yv), 2 * Xv.T @ Xv) < 1e-14
+    assert np.array_equal(Xv, kept)
+    doubled = cg.codegen(2 * A, args=[A])
+    Av = Xv.copy()
+    assert "scale_owned" not in doubled.source(A=Av)
+    assert _rel(doubled(A=Av), 2 * kept) == 0 and np.array_equal(Av, kept)

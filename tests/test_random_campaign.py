@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatrixSymbol, Trace,
-                   log, symbols)
+                   exp, log, symbols, tanh)
 
 import matcalc
 import strategies as square_grammar
@@ -196,3 +196,15 @@ def test_printing_a_result_takes_seconds_not_a_minute():
         pytest.fail("printing the result took over a minute")
     assert done.returncode == 0, done.stderr[-2000:]
     assert float(done.stdout.split()[-1]) < 5, "printing took seconds, not milliseconds"
+
+
+def test_sigmoid_spelling_of_a_coefficient_with_a_kronecker_trace_inside():
+    """Campaign run 6: the σ spelling of exp(tanh(t)) tanh'(t) ran SymPy's cancel over
+    t = tr(H (X - B) ⊗ (M - λI)), whose sign simplification rebuilt the Kronecker product
+    with a negated factor (``'Mul' object has no attribute 'is_Identity'``)."""
+    lam = symbols("lambda", positive=True)
+    H = MatrixSymbol("H", m * n, m * n)
+    B, M = MatrixSymbol("B", n, n), MatrixSymbol("M", m, m)
+    f = exp(tanh(Trace(H * KroneckerProduct(X - B, M - lam * Identity(m)))))
+    G = matcalc.grad(f, X)
+    assert matcalc.check(f, X, G).passed

@@ -59,6 +59,10 @@ class _Ops:
         """sum(A ∘ A)."""
         return self.sum(A * A)
 
+    def scale_owned(self, c, A):
+        """c A, where A is a temporary of the generated function's own that dies here."""
+        return c * A
+
     def norm(self, A):
         return self.sqrt(self.sqnorm(A))
 
@@ -213,6 +217,15 @@ class _NumPyOps(NumPyLinalg, _Ops):
 
     def copy(self, A):
         return A.copy() if isinstance(A, self.lib.ndarray) else A
+
+    def scale_owned(self, c, A):
+        """c A scaled in place: A is a product the generated function computed and uses no
+        more, so no second array is allocated (its fresh pages mapped and zeroed per call:
+        the least-squares Hessian ``2 X^T X`` at n = 300 was 3.2x the textbook NumPy)."""
+        if isinstance(A, self.lib.ndarray) and A.dtype.kind == "f":
+            A *= c
+            return A
+        return c * A
 
     def sigmoid(self, x):
         # exp(-log(1 + exp(-x))): no overflow for large |x|

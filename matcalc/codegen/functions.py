@@ -13,6 +13,7 @@ copied and made read-only (a later change to the caller's array cannot desynchro
 hoisted values); an output that is a hoisted value is returned as a copy.
 """
 import linecache
+import re
 import sys
 
 from sympy import Basic, Dummy, Integer, MatrixSymbol, Symbol
@@ -90,6 +91,30 @@ def _with_deletions(lines, keep):
         out.append(line)
         if k in dead:
             out.append("del " + ", ".join(sorted(dead[k])))
+    return out
+
+
+_SCALING = re.compile(r"^(_t\d+) = (-?[0-9][0-9.e+-]*) \* (_t\d+)$")
+_PRODUCT = re.compile(r"^_t\d+ = [\w.]+ @ [\w.]+$")
+
+
+def _scaled_in_place(lines, keep):
+    """``_tk = c * _tj`` as ``B.scale_owned(c, _tj)`` when ``_tj`` is a matrix product of
+    this function's own (a fresh array) used for the last time there."""
+    defined = {line.split(" = ", 1)[0]: line for line in lines}
+    last = {}
+    for k, line in enumerate(lines):
+        for used in NAME.findall(line.split(" = ", 1)[1]):
+            last[used] = k
+    out = []
+    for k, line in enumerate(lines):
+        match = _SCALING.match(line)
+        if match:
+            name, coeff, operand = match.groups()
+            if (last.get(operand) == k and operand not in keep
+                    and _PRODUCT.match(defined.get(operand, ""))):
+                line = f"{name} = B.scale_owned({coeff}, {operand})"
+        out.append(line)
     return out
 
 
@@ -314,7 +339,8 @@ class GeneratedFunction:
             source = (f"def _hoisted({', '.join(self._constant_params)}):\n{body}\n"
                       f"    return ({''.join(name + ', ' for name in passed)})\n\n\n")
             params += passed
-        lines = _with_deletions(lines, set(NAME.findall(ret)) | set(params))
+        keep = set(NAME.findall(ret)) | set(params)
+        lines = _with_deletions(_scaled_in_place(lines, keep), keep)
         body = "\n".join("    " + line for line in lines) or "    pass"
         return source + f"def _generated({', '.join(params)}):\n{body}\n    return {ret}\n"
 

@@ -9,12 +9,12 @@ An entry is a scalar expression (``v[0]``, ``t*cos(t)``, ``tr(X)``); E_{ij} with
 indices and sizes is explicit too, so that the Jacobian of ``Matrix([v[0]**2 + v[1]**2,
 v[0]*v[1]])`` with respect to a 2 x 1 ``v`` is the explicit 2 x 2 matrix of MML (5.58).
 """
-from sympy import Basic, MatAdd, MatMul, S, Transpose, preorder_traversal
+from sympy import Basic, MatAdd, MatMul, S, Transpose
 from sympy.matrices.immutable import ImmutableDenseMatrix
 
 from ..algebra import matmul
 from ..registry import (COTANGENT, DIFFERENTIAL, LATEX, NUMPY, REWRITE, TEXT, TRANSPOSE, VEC,
-                        construct, sympy_notation)
+                        construct, distinct_nodes, sympy_notation)
 from ..simplify.rewrite import normalize
 from .scalars import as_scalar
 from .unit_matrix import element, unit_matrix
@@ -110,7 +110,7 @@ def transpose_explicit(e):
 def explicit_parts_merged(M):
     """M with its explicit parts combined (sums, products, transposes of explicit matrices),
     when it has any: ``(M + M^T) v`` with ``M + M^T`` one explicit matrix."""
-    if not isinstance(M, Basic) or not any(is_explicit(e) for e in preorder_traversal(M)):
+    if not isinstance(M, Basic) or not any(is_explicit(e) for e in distinct_nodes(M)):
         return M
     return normalize(M)
 

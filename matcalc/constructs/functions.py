@@ -19,6 +19,7 @@ from ..algebra import flat_matmul, is_matrix, transpose_of
 from ..errors import UnsupportedError
 from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, LATEX, NUMPY, REWRITE, SCALAR_FORMS, TEXT,
                         construct, numpycode_hook, sympy_notation)
+from ..simplify.rewrite import abstracted
 from .elementwise import elementwise
 from .scalars import as_scalar, scalar
 
@@ -171,7 +172,10 @@ def sigmoid_coefficient(e):
     """A coefficient with e^t in it, through σ: -e^{-t}/(1 + e^{-t}) = -σ(-t)."""
     if not any(isinstance(f, exp) for f in Mul.make_args(e)):
         return e
-    candidate = exp_as_sigmoid(e)
+    # matrix-bearing scalars (tr(...), entries) as symbols: SymPy's cancel rebuilds what it
+    # walks, and a Kronecker product rebuilt with a negated factor is refused by SymPy
+    plain, back = abstracted(e)
+    candidate = exp_as_sigmoid(plain).xreplace(back)
     return candidate if count_ops(candidate) < count_ops(e) else e
 
 

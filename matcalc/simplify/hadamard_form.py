@@ -17,12 +17,13 @@ a Hadamard product multiplies, a function of the base is a body); anything else 
 ``canonical_elementwise`` always takes it, with canonical bodies (deciding equality).
 """
 from collections import Counter
+from functools import lru_cache
 
 from sympy import Dummy, S, default_sort_key
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import matadd
-from ..registry import ELEMENTWISE_BASE, HADAMARD_FORM
+from ..registry import ELEMENTWISE_BASE, HADAMARD_FORM, rule_memo
 from .monomials import expression_size
 from .rewrite import shortest_form
 
@@ -105,7 +106,8 @@ class HadamardForm:
         """A body in lowest terms (the shortest spelling), or canonical (for equality)."""
         if self.canonical:
             return _canonical_body(body)
-        return shortest_form(body)
+        return _shortest_body(body.xreplace({self.u: _PLACEHOLDER})).xreplace(
+            {_PLACEHOLDER: self.u})
 
     def rebuild(self, poly, shape, build):
         """The expression of ``poly``: terms with equal bodies share their function,
@@ -117,6 +119,19 @@ class HadamardForm:
                 by_body.setdefault(body, []).append(key)
         terms = [build(keys, body, shape) for body, keys in by_body.items()]
         return matadd(*terms) if terms else None
+
+
+#: the placeholder bodies are memoised over: each form has a placeholder of its own, and
+#: the same few bodies (σ(u)(1 - σ(u)) once per layer of a network) recur in every form
+_PLACEHOLDER = Dummy("u")
+
+
+@rule_memo
+@lru_cache(maxsize=4096)
+def _shortest_body(body):
+    """``shortest_form`` of a body over ``_PLACEHOLDER``, once per body (cancel and factor
+    cost milliseconds each: 0.9 of the 1.2 s of a K = 16 network's gradient)."""
+    return shortest_form(body)
 
 
 def _canonical_body(body):

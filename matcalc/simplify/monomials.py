@@ -239,8 +239,8 @@ def _rank_one(terms):
 def vanishes(c):
     """Is the scalar c identically 0?  Expanded with its matrix-bearing parts (tr(A),
     ||E||, ...) held as symbols: SymPy's deep expansion would rebuild them."""
-    from .rewrite import _abstracted
-    plain, _ = _abstracted(c)
+    from .rewrite import abstracted
+    plain, _ = abstracted(c)
     return plain.expand() == 0
 
 

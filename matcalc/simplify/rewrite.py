@@ -62,7 +62,7 @@ def _spelling_size(e):
     return (count_ops(e), len(str(e)), str(e))
 
 
-def _abstracted(e):
+def abstracted(e):
     """(e', back): e with every matrix-bearing scalar (tr(A), ||E||, (x^T A x)[0, 0]) replaced
     by a symbol, so that SymPy's ``cancel``/``factor`` never rebuild a matrix argument."""
     back, memo = {}, {}
@@ -95,7 +95,7 @@ def _plain_function(node):
 def shortest_form(e):
     """The shortest of a scalar's spellings: itself, ``cancel``, ``factor`` and every
     construct's ``SCALAR_FORMS`` (``σ(t)`` for ``e^t/(1 + e^t)``)."""
-    plain, back = _abstracted(e)
+    plain, back = abstracted(e)
     candidates = [plain, cancel(plain), factor(plain)]
     for rule in SCALAR_FORMS.lookup(plain):
         candidates.extend(rule(c) for c in list(candidates))
