@@ -52,6 +52,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 import matcalc
 from matcalc import logsumexp, norm, orthogonal, relu, scalar, sigmoid, spd
 from matcalc.constructs.nonsmooth import elementwise_extremum
+from matcalc.numeric.evaluate import substituted
 from matcalc.constructs.softmax import LogSumExp, Softmax
 from matcalc.constructs.block_function import frechet
 from matcalc.constructs.cholesky import cholesky, phi
@@ -583,7 +584,9 @@ def _in_scalar_variable(draw, f, var):
     if var.shape[0] != var.shape[1] or var.shape[0] == 1 or draw(st.integers(0, 7)) != 0:
         return f, var
     A, B = CONSTANTS[(n, n)][:2]
-    return f.xreplace({var: MatAdd(MatMul(TAU, A), B)}), TAU
+    # not f.xreplace: SymPy would call each 1x1 elementwise function on its new argument
+    # and rebuild its body with a matrix inside (Max refuses it: "not comparable")
+    return substituted(f, {var: MatAdd(MatMul(TAU, A), B)}), TAU
 
 
 def _mostly_in(draw, f, var):

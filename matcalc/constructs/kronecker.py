@@ -9,6 +9,7 @@
 import math
 
 from sympy import Identity, MatAdd, MatMul, S, Transpose
+from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import flat_matmul, matadd, matmul, scaled, split_coeff, transpose_of
@@ -202,6 +203,43 @@ def mixed_product(P, Q, form):
     if len(P.args) == len(Q.args) and all(same_size(a.shape[1], b.shape[0])
                                           for a, b in zip(P.args, Q.args)):
         c, K = kron_canonical([MatMul(a, b) for a, b in zip(P.args, Q.args)], form)
+        return c, [K]
+    return None
+
+
+def _one_row(A):
+    return A.shape[0] == 1
+
+
+def _one_column(A):
+    return A.shape[1] == 1
+
+
+@PAIRS.register(MatrixExpr, KroneckerProduct, when=lambda P, Q: len(Q.args) == 2
+                and not isinstance(P, KroneckerProduct))
+def into_kronecker_from_the_left(P, Q, form):
+    """M (a^T ⊗ B) = a^T ⊗ M B and M (A ⊗ b^T) = M A ⊗ b^T for a one-row factor
+    (M = 1 ⊗ M = M ⊗ 1, then the mixed product)."""
+    A, B = Q.args
+    if _one_row(A) and same_size(P.shape[1], B.shape[0]):
+        c, K = kron_canonical([A, MatMul(P, B)], form)
+        return c, [K]
+    if _one_row(B) and same_size(P.shape[1], A.shape[0]):
+        c, K = kron_canonical([MatMul(P, A), B], form)
+        return c, [K]
+    return None
+
+
+@PAIRS.register(KroneckerProduct, MatrixExpr, when=lambda P, Q: len(P.args) == 2
+                and not isinstance(Q, KroneckerProduct))
+def into_kronecker_from_the_right(P, Q, form):
+    """(a ⊗ B) M = a ⊗ B M and (A ⊗ b) M = A M ⊗ b for a one-column factor."""
+    A, B = P.args
+    if _one_column(A) and same_size(B.shape[1], Q.shape[0]):
+        c, K = kron_canonical([A, MatMul(B, Q)], form)
+        return c, [K]
+    if _one_column(B) and same_size(A.shape[1], Q.shape[0]):
+        c, K = kron_canonical([MatMul(A, Q), B], form)
         return c, [K]
     return None
 

@@ -19,7 +19,7 @@ from .points import (deep_ok, deep_recursion, dimension_symbols, free_symbols, n
                      postorder, require_within_limits, sizes_for, sympify)
 from .printer import MatcalcNumPyPrinter
 
-__all__ = ["lambdify", "evaluate", "MAX_NESTING"]
+__all__ = ["lambdify", "evaluate", "substituted", "MAX_NESTING"]
 
 #: expressions nested deeper are compiled in stages (``points.MAX_EVAL_NESTING``: refused)
 MAX_NESTING = 60
@@ -49,7 +49,7 @@ def _rename(symbols):
     return mapping
 
 
-def _substitute(expr, mapping):
+def substituted(expr, mapping):
     """``expr.xreplace(mapping)`` without letting functions re-evaluate their arguments.
 
     Rebuilding runs constructors, and ``Abs(u)`` re-simplifies ``u``: it pushes
@@ -90,7 +90,7 @@ def _compile_with_symbols(symbols, expr):
     """
     mapping = _rename(symbols)
     args = tuple(mapping[s] for s in symbols)
-    renamed = _substitute(expr, mapping)
+    renamed = substituted(expr, mapping)
     if nesting_depth(renamed) <= MAX_NESTING:
         return _compile(args, renamed)
     return _staged(args, renamed)
@@ -189,8 +189,8 @@ def lambdify(args, expr):
         if sizes not in compiled:
             sub = dict(zip(dims, sizes))
             with deep_recursion(expr):
-                compiled[sizes] = _compile_with_symbols([_substitute(a, sub) for a in args],
-                                                        _substitute(expr, sub))
+                compiled[sizes] = _compile_with_symbols([substituted(a, sub) for a in args],
+                                                        substituted(expr, sub))
         return compiled[sizes](*values)
 
     function.__doc__ = f"NumPy function of ({', '.join(map(str, args))})"
@@ -211,7 +211,7 @@ class _Bound:
         dims = set(dimension_symbols(expr)) | {d for d in point.sizes
                                                if isinstance(d, Symbol) and d in expr.free_symbols}
         sizes = sizes_for(sorted(dims, key=lambda d: d.name), point.sizes, expr)
-        concrete = _substitute(expr, sizes) if sizes else expr
+        concrete = substituted(expr, sizes) if sizes else expr
         require_within_limits([concrete])   # before anything is compiled or allocated
         table = {}
         for s, v in point.values.items():
