@@ -557,7 +557,7 @@ REPRODUCER_IMPORTS = """\
 from sympy import *
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.core.symbol import Str
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from matcalc.constructs.elementwise import applied as ElementwiseApplyFunction  # SymPy's would call a 1x1 body on a matrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from matcalc.constructs.differentials import *
 from matcalc.constructs.functions import *

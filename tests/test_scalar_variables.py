@@ -111,3 +111,20 @@ def test_entry_variable_and_unit_matrix():
 def test_structure_needs_a_matrix_variable(structure):
     with pytest.raises(ValueError, match="needs a matrix variable"):
         matcalc.grad(t * Trace(A), t, structure=structure)
+
+
+def test_relu_of_matrices_and_a_1x1_elementwise_function_of_a_scalar_variable():
+    """Campaign run 6: the oracle put t's 1x1 matrix into f with SymPy's xreplace, which
+    called the 1x1 relu map's body on a matrix (``Max``: 'not comparable'); and
+    ``matcalc.relu`` of a matrix raised the same SymPy error."""
+    from matcalc import relu
+    from matcalc.constructs.elementwise import elementwise
+    A, B = MatrixSymbol("A", n, n), MatrixSymbol("B", n, n)
+    a, X = MatrixSymbol("a", n, 1), MatrixSymbol("X", n, n)
+    inner = a.T * (t * A + B) * a
+    for f in (relu(inner), elementwise(relu, inner)):
+        J = matcalc.jacobian(f, t)
+        assert matcalc.check_jacobian(f, t, J).passed, (f, J)
+    f = Trace(A * relu(X))                         # elementwise, as the language reads it
+    G = matcalc.grad(f, X)
+    assert matcalc.check(f, X, G).passed

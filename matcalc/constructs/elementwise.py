@@ -7,7 +7,7 @@ spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
 from functools import lru_cache
 
-from sympy import Derivative, Dummy, Lambda, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
+from sympy import Derivative, Dummy, Lambda, MatMul, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
 from sympy.core.function import Function, FunctionClass
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -157,14 +157,27 @@ def elementwise_power(e):
     return e if p is None else hadamard_power(e.expr, p)
 
 
+@CANONICAL.register(ElementwiseApplyFunction)
+def elementwise_sign_outside(e):
+    """φ(U) = -(-φ)(U) when SymPy would write φ's body with a minus sign: one of φ and -φ
+    (σ² - σ³ and σ³ - σ²) is the function, the other a sign, when deciding equality."""
+    if isinstance(e.function, Lambda):
+        (var,), body = e.function.variables, e.function.expr
+        if body.is_Add and body.could_extract_minus_sign():
+            return MatMul(S.NegativeOne, applied(Lambda(var, -body), e.expr))
+    return e
+
+
 @NEGATE.register(ElementwiseApplyFunction)
 def negate_elementwise(M):
     """-(a - b)(U) = (b - a)(U) for an elementwise difference with mostly negative terms
-    (the form a reader expects of σ'(z) = σ - σ²)."""
+    (the form a reader expects of σ'(z) = σ - σ²); at a tie, SymPy's own choice of sign
+    (``could_extract_minus_sign``), so that only one of φ and -φ absorbs a sign."""
     if isinstance(M.function, Lambda):
         (var,), body = M.function.variables, M.function.expr
         negative = sum(1 for t in body.args if t.could_extract_minus_sign())
-        if body.is_Add and 2 * negative >= len(body.args):
+        if body.is_Add and (2 * negative > len(body.args) or (
+                2 * negative == len(body.args) and body.could_extract_minus_sign())):
             return applied(Lambda(var, -body), M.expr)
     return None
 
@@ -185,8 +198,10 @@ def scale_elementwise(M, coeff):
     """c φ(U) = (c φ)(U) for a number c: one elementwise function."""
     if not (coeff.is_Number and isinstance(M.function, Lambda)):
         return None
-    var = M.function.variables[0]
-    return tidy_elementwise(applied(Lambda(var, coeff * M.function.expr), M.expr))
+    var, body = M.function.variables[0], coeff * M.function.expr
+    if coeff.is_negative and body.is_Add and body.could_extract_minus_sign():
+        return None         # the sign stays outside, as NEGATE would leave it
+    return tidy_elementwise(applied(Lambda(var, body), M.expr))
 
 @ELEMENTWISE_BASE.register(ElementwiseApplyFunction)
 def elementwise_base(M):

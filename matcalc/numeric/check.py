@@ -27,7 +27,7 @@ from .differences import (DIRECTIONS, HESSIAN_STEP, STEP, Probe, check_structure
 from .judge import (HESSIAN_SWEEP, SWEEP, UNRELIABLE_REDRAWS, ClaimNonFinite, NoiseFloor,
                     NonFinite, all_finite, conditioning, judge, relative_error, require_finite,
                     unreliable_reason)
-from .evaluate import evaluate
+from .evaluate import evaluate, substituted
 from .points import (concrete_sizes, deep_ok, integer_sizes, point_at, random_point,
                      require_points_within_limit, sympify)
 
@@ -247,7 +247,7 @@ def _matrix_variable(X, *exprs):
     T = sympy.MatrixSymbol(X.name, 1, 1)
     out = []
     for e in exprs:
-        e = sympify(e).xreplace({X: T[0, 0]})
+        e = substituted(sympify(e), {X: T[0, 0]})   # not xreplace: see ``substituted``
         out.append(e)
     return (T, *out)
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 from sympy import Dummy, S, default_sort_key
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from ..algebra import matadd
+from ..algebra import matadd, scaled
 from ..registry import ELEMENTWISE_BASE, HADAMARD_FORM, rule_memo
 from .monomials import expression_size
 from .rewrite import shortest_form
@@ -117,8 +117,15 @@ class HadamardForm:
             body = self.body(body)
             if body != 0:
                 by_body.setdefault(body, []).append(key)
-        terms = [build(keys, body, shape) for body, keys in by_body.items()]
+        terms = [self._signed(build, keys, body, shape) for body, keys in by_body.items()]
         return matadd(*terms) if terms else None
+
+    def _signed(self, build, keys, body, shape):
+        """One term; canonical: the sign of its body outside (φ and -φ are one function
+        up to sign, so that t ∘ (σ² - σ³)(U) and -t ∘ (σ³ - σ²)(U) cancel)."""
+        if self.canonical and body.could_extract_minus_sign():
+            return scaled(S.NegativeOne, build(keys, -body, shape))
+        return build(keys, body, shape)
 
 
 #: the placeholder bodies are memoised over: each form has a placeholder of its own, and
