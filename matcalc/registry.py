@@ -70,8 +70,9 @@ def distinct_nodes(expr):
             stack.extend(node.args)
 
 
-#: tree sizes already counted, by node (equal nodes have equal sizes): the simplifier asks
-#: for the size of nested regions of one result again and again (cleared when large)
+#: tree sizes already counted, by the identity of the node (kept alive with it, so the id is
+#: not reused): the simplifier asks for the size of nested regions of one result again and
+#: again.  Not by equality: an equal copy of a large node would be compared node by node.
 _TREE_SIZES = {}
 
 
@@ -84,15 +85,15 @@ def tree_size(expr):
     stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
-        if node in sizes:
+        if id(node) in sizes:
             continue
         args = node.args if isinstance(node, Basic) else ()
         if ready or not args:
-            sizes[node] = 1 + sum(sizes[a] for a in args)
+            sizes[id(node)] = (node, 1 + sum(sizes[id(a)][1] for a in args))
         else:
             stack.append((node, True))
-            stack.extend((a, False) for a in args if a not in sizes)
-    return sizes[expr]
+            stack.extend((a, False) for a in args if id(a) not in sizes)
+    return sizes[id(expr)][1]
 
 
 #: an expression larger than this is described by its type alone (printing is linear in

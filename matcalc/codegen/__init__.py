@@ -31,10 +31,27 @@ The runtime operations (``B.solve``, ``B.kron_apply`` ...) per array library are
 ``backends.py``; the compiled functions in ``functions.py``, the derivatives' entry points
 in ``gradients.py``.
 """
-from .backends import BACKENDS, backend_ops
-from .functions import GeneratedFunction, codegen
-from .gradients import (HessianVectorProduct, hessian_vector_product, lambdify_grad,
-                        value_and_grad)
+import importlib
 
 __all__ = ["codegen", "lambdify_grad", "value_and_grad", "hessian_vector_product",
            "GeneratedFunction", "HessianVectorProduct", "BACKENDS", "backend_ops"]
+
+#: name -> the submodule that defines it, imported on first use: the constructs import
+#: ``codegen.plan`` (their cost model) when matcalc is imported, and the backends would
+#: bring NumPy with them (0.17 s of ``import matcalc``)
+_LAZY = {"BACKENDS": "backends", "backend_ops": "backends", "GeneratedFunction": "functions",
+         "codegen": "functions", "HessianVectorProduct": "gradients",
+         "hessian_vector_product": "gradients", "lambdify_grad": "gradients",
+         "value_and_grad": "gradients"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -18,7 +18,8 @@ a derivative at a kink: a finite difference whose steps cross one (``KINKS``) is
 """
 from itertools import combinations
 
-from sympy import Abs, Add, Heaviside, Lambda, Max, Min, OneMatrix, Rational, S, Symbol, sign, sympify
+from sympy import Abs, Add, Heaviside, Lambda, Max, Min, OneMatrix, Rational, S, Symbol, sign
+from sympy.core.sympify import _sympify
 
 from ..algebra import matadd, matmul
 from ..errors import ShapeError
@@ -39,7 +40,7 @@ construct(Min, "scalar")
 def relu(a):
     """relu(a) = max(0, a) (SymPy's ``Max(0, a)``); of a matrix, elementwise, and of a 1x1
     matrix, of its one entry (as the expression language reads ``relu(M)``)."""
-    a = sympify(a)
+    a = _sympify(a)     # strict: never evaluates a string
     if getattr(a, "is_Matrix", False):
         return Max(S.Zero, scalar(a)) if a.shape == (1, 1) else elementwise(relu, a)
     return Max(S.Zero, a)
