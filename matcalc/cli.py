@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from contextlib import contextmanager
 import re
 import sys
@@ -444,9 +445,23 @@ def _protect_expressions(argv):
                         for a in argv[1:]]
 
 
+#: the numeric checks evaluate small matrices, where BLAS threads only spin: on a loaded
+#: 2-core machine an unpinned OpenBLAS made ``verify identities/matrix-functions.toml`` give
+#: up after 60 s on one identity; with one thread the file took 5.8 s
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _one_blas_thread():
+    """One BLAS thread unless the user chose (read when NumPy is imported, so only before)."""
+    if "numpy" not in sys.modules:
+        for name in _BLAS_THREADS:
+            os.environ.setdefault(name, "1")
+
+
 def main(argv=None, stdout=None, stderr=None):
     """Run the command line; returns the exit code (0, 1, 2 or 3)."""
     from .cli_output import Output, OutputError
+    _one_blas_thread()
     out = Output(stdout if stdout is not None else sys.stdout, "standard output")
     err = stderr if stderr is not None else sys.stderr
     parser = build_parser()

@@ -32,7 +32,7 @@ from .constructs.trace import trace
 from .differential import differential, differential_steps
 from .errors import NonFiniteError, UnsupportedError
 from .identify import gradient_terms, scalar_jacobian, vec_jacobian
-from .registry import describe, distinct_nodes, tree_size
+from .dag import describe, distinct_nodes, tree_size
 from .shapes import check_shapes
 from .constructs.explicit import explicit_parts_merged
 from .constructs.undefined import commutative_functions

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sympy import Basic, Lambda, MatrixSymbol, Symbol
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from .dag import tree_size
 from .registry import rebuilt
 
 __all__ = ["Named", "name_intermediates", "tree_size", "dag_size"]
@@ -59,12 +60,6 @@ class Named:
 
     def _repr_latex_(self):
         return "$$" + self.latex() + "$$"
-
-
-def tree_size(expr):
-    """Nodes of the expression tree (shared subexpressions counted at every occurrence)."""
-    from .simplify.monomials import expression_size
-    return expression_size(expr)
 
 
 def dag_size(expr):

@@ -431,3 +431,20 @@ def test_check_refuses_undefined_values_and_unbounded_work_in_one_line(argv, mes
     code, out, err = run(*argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("matcalc: error: ") and message in err
+
+
+@pytest.mark.parametrize("chosen, expected", [(None, "1"), ("3", "3")])
+def test_the_command_line_runs_blas_on_one_thread_unless_told(chosen, expected):
+    """The checks evaluate small matrices; a spinning multi-threaded BLAS on a loaded machine
+    made `verify` give up on an identity (60 s) that takes 6 s on one thread."""
+    import os
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
+                                                            "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    if chosen is not None:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    probe = ("import os; from matcalc.cli import main; "
+             "code = main(['grad', 'tr(A*X)', '--wrt', 'X', '--check']); "
+             "print(code, os.environ['OPENBLAS_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                         timeout=120, check=True)
+    assert out.stdout.splitlines()[-1] == f"0 {expected}"

@@ -122,3 +122,18 @@ def test_serve_and_mcp_without_their_extra_say_what_to_install(monkeypatch, comm
     assert err.startswith(f"matcalc: error: matcalc {command[0]} needs the {extra} extra")
     assert err.rstrip().endswith(f'pip install "sympy-matcalc[{extra}]"')
     assert len(err.splitlines()) == 1
+
+
+def test_import_matcalc_leaves_numpy_and_the_code_generator_unimported():
+    """``import matcalc`` costs SymPy's import plus matcalc's own modules: NumPy and the
+    code generator's backends load when first used (benchmarks/bench_startup.py times it)."""
+    probe = ("import sys, matcalc; print(sorted(m for m in ('numpy', 'matcalc.codegen.backends',"
+             " 'matcalc.numeric') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]"
+    used = ("import matcalc.codegen as c, sys; c.codegen; "
+            "print('matcalc.codegen.backends' in sys.modules, sorted(c.__dir__())[:2])")
+    out = subprocess.run([sys.executable, "-c", used], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "True ['BACKENDS', 'GeneratedFunction']"

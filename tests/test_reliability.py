@@ -238,7 +238,7 @@ def _doubling(levels):
 
 
 def test_describe_of_an_exponential_tree_is_instant_and_says_its_size():
-    from matcalc.registry import describe, tree_size
+    from matcalc.dag import describe, tree_size
     e = _doubling(60)
     assert tree_size(e) > 2 ** 60
     assert describe(e) == f"Add(...) of {tree_size(e):,} nodes"
@@ -251,7 +251,7 @@ def test_a_derivative_too_large_to_write_out_is_refused_by_size(monkeypatch):
     f = Trace(Inverse(X) * Inverse(X) * Inverse(X))
     G = matcalc.grad(f, X)                     # within the limit: a checked result
     assert check(f, X, G).passed
-    from matcalc.registry import tree_size
+    from matcalc.dag import tree_size
     limit = tree_size(f)                       # the function passes, its larger gradient not
     assert tree_size(G) > limit
     monkeypatch.setattr(matcalc.derivatives, "MAX_RESULT_NODES", limit)

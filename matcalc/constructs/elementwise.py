@@ -7,7 +7,7 @@ spellings of the same function compare equal (``elementwise(f, U)`` builds one).
 """
 from functools import lru_cache
 
-from sympy import Derivative, Dummy, Lambda, MatMul, Mul, Pow, S, Subs, Symbol, cancel, exp, factor
+from sympy import Derivative, Dummy, Lambda, MatMul, Mul, S, Subs, Symbol, cancel, factor
 from sympy.core.function import Function, FunctionClass
 from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
@@ -20,6 +20,7 @@ from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL,
                         ELEMENTWISE_BASE, ENTRY, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE,
                         NUMPY, NUMPY_APPLIED, REBUILD, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
+from ..printing.elementwise_body import ElementwiseBody
 from ..simplify.hadamard_form import HadamardPolynomial
 from .hadamard import hadamard, hadamard_power
 from .undefined import substituted_derivatives, undefined_derivative
@@ -300,60 +301,6 @@ def applied_function(M):
         return None
     var, body = found
     return body.func if isinstance(body.func, FunctionClass) and body.args == (var,) else None
-
-
-class ElementwiseBody:
-    r"""The LaTeX of a body φ(u) printed over the matrix U: u -> U, products -> ``\circ``,
-    powers -> ``^{\circ k}``, ``\exp\left(U\right)`` (a printer context)."""
-
-    def __init__(self, variable, matrix):
-        self.variable, self.matrix = variable, matrix
-        self.bare = False     # the next U is a function's argument: no parentheses
-
-    def __call__(self, printer, expr, **kwargs):
-        var = self.variable
-        if expr == var:
-            return self.argument(printer)
-        if getattr(expr, "is_Function", False) and var in expr.args:
-            self.bare = True   # U is an argument of a call: its parentheses suffice
-        if isinstance(expr, exp):
-            name = r"\exp" + ("" if kwargs.get("exp") is None else "^{%s}" % kwargs["exp"])
-            return name + r"\left(%s\right)" % printer._print(expr.args[0])
-        if isinstance(expr, Pow) and expr.base.has(var):
-            return self.power(printer, expr)
-        if isinstance(expr, Mul) and not expr.is_Matrix and expr.has(var):
-            return self.product(printer, expr)
-        return None
-
-    def argument(self, printer):
-        bare, self.bare = self.bare, False
-        with printer.context(None):           # U itself is not the body
-            tex = printer._print(self.matrix)
-        if bare or printer.is_atomic(self.matrix) and "^" not in tex:
-            return tex
-        return printer._add_parens(tex)
-
-    def power(self, printer, expr):
-        tex = printer._print(expr.base)
-        if expr.base.is_Add or expr.base.is_Mul or expr.base.is_Pow:
-            tex = printer._add_parens(tex)
-        return r"%s^{\circ %s}" % (tex, printer.exponent(expr.exp))
-
-    def product(self, printer, expr):
-        r"""The factors that hold u joined by ``\circ``: ``\sigma(U) \circ (1 - \sigma(U))``."""
-        coeff, factors = expr.as_independent(self.variable, as_Add=False)
-        tex = ""
-        if coeff.could_extract_minus_sign():
-            tex, coeff = "- ", -coeff
-        if coeff != 1:
-            tex += printer.parenthesize(coeff, PRECEDENCE["Mul"], strict=True) + " "
-        parts = []
-        for factor in sorted(Mul.make_args(factors), key=lambda f: f.is_Add):  # σ ∘ (1 - σ)
-            part = printer._print(factor)
-            if factor.is_Add or factor.is_Mul:
-                part = printer._add_parens(part)
-            parts.append(part)
-        return tex + r" \circ ".join(parts)
 
 
 @LATEX.register(ElementwiseApplyFunction)

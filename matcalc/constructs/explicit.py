@@ -13,8 +13,9 @@ from sympy import Basic, MatAdd, MatMul, S, Transpose
 from sympy.matrices.immutable import ImmutableDenseMatrix
 
 from ..algebra import matmul
+from ..dag import distinct_nodes
 from ..registry import (COTANGENT, DIFFERENTIAL, LATEX, NUMPY, REWRITE, TEXT, TRANSPOSE, VEC,
-                        construct, distinct_nodes, sympy_notation)
+                        construct, sympy_notation)
 from ..simplify.rewrite import normalize
 from .scalars import as_scalar
 from .unit_matrix import element, unit_matrix

@@ -8,7 +8,7 @@
 """
 import math
 
-from sympy import Identity, MatAdd, MatMul, S, Transpose
+from sympy import Identity, MatAdd, MatMul, Mul, S, Transpose, ZeroMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
@@ -173,6 +173,9 @@ def kron_canonical(args, form):
         c0, a = form.normalize(a) if isinstance(a, Vec) else (S.One, form.simplified(a))
         c, a = split_coeff(a)
         coeff = coeff * c0 * c
+        if isinstance(a, ZeroMatrix) or coeff == 0:      # A ⊗ 0 = 0
+            return S.One, ZeroMatrix(Mul(*[f.shape[0] for f in flat]),
+                                     Mul(*[f.shape[1] for f in flat]))
         if a.shape == (1, 1):
             if not isinstance(a, Identity):
                 coeff = coeff * scalar(a)

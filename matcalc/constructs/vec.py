@@ -12,7 +12,7 @@ from sympy.matrices.immutable import ImmutableDenseMatrix
 from sympy.matrices.matrixbase import MatrixBase
 
 from ..algebra import flat_matmul, product, scaled, split_coeff, transpose_of
-from ..registry import (ATOMIC_TEXT, CODEGEN, FUNCTIONS, JACOBIAN_FACTOR, LATEX, NUMPY,
+from ..registry import (ATOMIC_TEXT, CODEGEN, FUNCTIONS, JACOBIAN_FACTOR, LATEX, NUMPY, REWRITE,
                         STRUCTURAL_FACTORS, TEXT, TRANSPOSE, construct, numpycode_hook)
 
 __all__ = ["Vec", "vec"]
@@ -106,6 +106,12 @@ def canonical_vec(F, form):
     """vec(c M) = c vec(M), with M simplified (``vec`` of a column is itself ...)."""
     c, inner = split_coeff(form.simplified(F.arg))
     return c, vec(inner)
+
+
+@REWRITE.register(Vec)
+def vec_of_zero(e):
+    """vec(0) = 0 (an argument simplified to zero after vec was taken)."""
+    return ZeroMatrix(*e.shape) if isinstance(e.arg, ZeroMatrix) else e
 
 
 # == structure ==

@@ -13,7 +13,8 @@ from sympy import S
 from sympy.matrices.expressions.special import ZeroMatrix
 
 from ..errors import UnsupportedError
-from ..registry import COTANGENT, describe
+from ..dag import describe
+from ..registry import COTANGENT
 
 __all__ = ["Cotangents", "gradient_terms", "matrix_cotangent_terms"]
 

@@ -16,7 +16,7 @@ from sympy.matrices.expressions.transpose import Transpose
 
 from ..algebra import (canonical_product, matadd, matmul, product, scaled, split_coeff,
                        transpose_of)
-from ..registry import tree_size
+from ..dag import tree_size
 
 __all__ = ["expand_terms", "collect_monomials", "factor_terms", "expression_size", "monomial"]
 

@@ -1,0 +1,69 @@
+"""Walks over expressions as the DAGs they are: a result shares subtrees, and its tree (what
+text prints) can be exponentially larger than its DAG, so every walk here visits each
+distinct node once -- ``distinct_nodes``, ``tree_size`` -- and ``describe`` prints an
+expression for an error message only when it is small.
+"""
+from sympy import Basic
+
+__all__ = ["distinct_nodes", "tree_size", "describe", "DESCRIBE_NODES"]
+
+
+def distinct_nodes(expr):
+    """Each distinct node of ``expr`` once (by identity), parents before children: a
+    result shares subtrees, and a tree walk (``preorder_traversal``, ``atoms``, ``has``)
+    visits a shared one once per path to it."""
+    seen = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, Basic):
+            stack.extend(node.args)
+
+
+#: tree sizes already counted, by the identity of the node (kept alive with it, so the id is
+#: not reused): the simplifier asks for the size of nested regions of one result again and
+#: again.  Not by equality: an equal copy of a large node would be compared node by node.
+_TREE_SIZES = {}
+
+
+def tree_size(expr):
+    """Nodes of ``expr`` as a tree (as text writes it), counted once per distinct node: a
+    result shares subtrees, and its tree can be exponentially larger than its DAG."""
+    if len(_TREE_SIZES) > 200_000:
+        _TREE_SIZES.clear()
+    sizes = _TREE_SIZES
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        args = node.args if isinstance(node, Basic) else ()
+        if ready or not args:
+            sizes[id(node)] = (node, 1 + sum(sizes[id(a)][1] for a in args))
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in args if id(a) not in sizes)
+    return sizes[id(expr)][1]
+
+
+#: an expression larger than this is described by its type alone (printing is linear in
+#: the tree, and a message must come back at once)
+DESCRIBE_NODES = 20_000
+
+
+def describe(expr, limit=120):
+    """``expr`` as short text for an error message; never raises (printing can fail)."""
+    try:
+        if isinstance(expr, Basic) and tree_size(expr) > DESCRIBE_NODES:
+            return f"{type(expr).__name__}(...) of {tree_size(expr):,} nodes"
+        text = str(expr)
+    except Exception:  # a message must never crash (SymPy's printers can)
+        try:
+            text = f"{type(expr).__name__}{tuple(type(a).__name__ for a in expr.args)}"
+        except Exception:
+            text = type(expr).__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
