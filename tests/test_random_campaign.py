@@ -18,10 +18,11 @@ from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatrixSymbol, Trace,
-                   exp, log, symbols, tanh)
+from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatPow,
+                   MatrixSymbol, OneMatrix, Sum, Trace, exp, log, symbols, tanh)
 
 import matcalc
+from matcalc import relu, scalar
 import strategies as square_grammar
 from strategies_matrix import (Problem, gradient_problems, hessian_problems, jacobian_problems,
                                outcome_of)
@@ -208,3 +209,28 @@ def test_sigmoid_spelling_of_a_coefficient_with_a_kronecker_trace_inside():
     f = exp(tanh(Trace(H * KroneckerProduct(X - B, M - lam * Identity(m)))))
     G = matcalc.grad(f, X)
     assert matcalc.check(f, X, G).passed
+
+
+def test_an_index_sum_of_a_symbolic_power_is_evaluated():
+    """Campaign run 6: d tr(H (s M)^p) for a symbolic p is an index sum, which the oracle
+    printed as range(0, p) with p drawn as a float (TypeError instead of a verdict)."""
+    p = symbols("p", integer=True, positive=True)
+    M, H = MatrixSymbol("M", n, n), MatrixSymbol("H", n, n)
+    f = Trace(H * MatPow(scalar(x.T * x) * M, p))
+    G = matcalc.grad(f, x)
+    assert G.has(Sum)
+    assert matcalc.check(f, x, G).passed
+
+
+def test_a_kink_argument_that_cancels_to_rounding_noise_is_no_kink():
+    """Campaign run 6's one mismatch, the oracle's: relu(C' - max(C', RX)) is 0 on a region,
+    its argument rounding noise whose sign flipped with every step; steps that slipped
+    through refuted the right gradient R^T [RX > C']."""
+    R, C, Xr = MatrixSymbol("R", m, n), MatrixSymbol("C", n, m), MatrixSymbol("X", n, n)
+    ones_m, ones_n = OneMatrix(m, 1), OneMatrix(n, 1)
+    top = relu(C.T - R * Xr) + R * Xr                      # max(C', R X), elementwise
+    f = scalar(ones_m.T * (relu(C.T - top) + top) * ones_n)
+    G = matcalc.grad(f, Xr)
+    assert matcalc.check(f, Xr, G, points=2, rtol=1e-5).passed
+    wrong = R.T * ones_m * ones_n.T                         # ignores the max
+    assert not matcalc.check(f, Xr, wrong, points=2, rtol=1e-5).passed

@@ -349,6 +349,17 @@ def numpy_arithmetic(s, printer):
     return printer.print_natively(s)
 
 
+@NUMPY.register(Sum)
+def numpy_index_sum(s, printer):
+    """Σ_{i=a}^{b} t(i) -> ``builtins.sum(t(i) for i in range(int(a), int(b) + 1))``: the
+    limits hold sizes or exponents, which the evaluator may hand over as floats."""
+    loops = " ".join("for %s in range(int(%s), int(%s) + 1)"
+                     % (printer._print(i), printer._print(a), printer._print(b))
+                     for i, a, b in s.limits)
+    return "(%s(%s %s))" % (printer._module_format("builtins.sum"),
+                            printer._print(s.function), loops)
+
+
 @NUMPY.register(MatrixElement)
 def numpy_element(s, printer):
     """(M)_{ij} -> ``(M)[i, j]`` (a symbolic index: ``int(i)``, it takes integer values)."""
