@@ -3,9 +3,9 @@ text prints) can be exponentially larger than its DAG, so every walk here visits
 distinct node once -- ``distinct_nodes``, ``tree_size`` -- and ``describe`` prints an
 expression for an error message only when it is small.
 """
-from sympy import Basic
+from sympy import Basic, Function
 
-__all__ = ["distinct_nodes", "tree_size", "describe", "DESCRIBE_NODES"]
+__all__ = ["distinct_nodes", "tree_size", "describe", "substituted", "DESCRIBE_NODES"]
 
 
 def distinct_nodes(expr):
@@ -67,3 +67,36 @@ def describe(expr, limit=120):
         except Exception:
             text = type(expr).__name__
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def substituted(expr, mapping):
+    """``expr.xreplace(mapping)`` without letting functions re-evaluate their arguments.
+
+    Rebuilding runs constructors, and ``Abs(u)`` re-simplifies ``u``: it pushes
+    ``(S D)^T`` to ``D^T S`` for a symmetric S -- the same value at a symmetric point,
+    but another function of an unconstrained S, whose finite differences would judge a
+    different function than the one given. Applied functions are therefore rebuilt
+    with ``evaluate=False``; every other node as ``xreplace`` does."""
+    memo = {}
+
+    def walk(node):
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if node in mapping:
+            out = mapping[node]
+        elif not isinstance(node, Basic) or not node.args:
+            out = node
+        else:
+            args = [walk(a) for a in node.args]
+            if all(new is old for new, old in zip(args, node.args)):
+                out = node
+            elif isinstance(node, Function):
+                out = node.func(*args, evaluate=False)
+            else:
+                from .registry import rebuilt   # registry imports this module
+                out = rebuilt(node, args)
+        memo[key] = out
+        return out
+
+    return walk(expr)

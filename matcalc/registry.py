@@ -27,6 +27,7 @@ contract, checked by ``tests/test_contract.py``) and which it refuses, with the 
 from dataclasses import dataclass, field
 
 from sympy import Basic
+from sympy.core.function import Application
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .dag import describe
@@ -488,6 +489,17 @@ APPLY = Operation(
 
 
 def rebuilt(e, args):
-    """``e`` built again from ``args``: ``e.func(*args)``, or its construct's REBUILD rule."""
+    """``e`` built again from ``args``: ``e.func(*args)``, or its construct's REBUILD rule.
+
+    An applied function whose evaluation SymPy cannot carry out on the new arguments (its
+    sign simplification rebuilding a matrix inside them as a scalar product, say) is built
+    unevaluated: the same function of the same arguments."""
     rule = REBUILD.lookup(e)
-    return e.func(*args) if rule is None else rule(e, args)
+    if rule is not None:
+        return rule(e, args)
+    try:
+        return e.func(*args)
+    except (ValueError, TypeError, AttributeError):
+        if isinstance(e, Application):
+            return e.func(*args, evaluate=False)
+        raise

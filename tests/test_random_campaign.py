@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatPow,
+from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatPow, Min, Rational,
                    MatrixSymbol, OneMatrix, Sum, Trace, exp, log, symbols, tanh)
 
 import matcalc
@@ -234,3 +234,24 @@ def test_a_kink_argument_that_cancels_to_rounding_noise_is_no_kink():
     assert matcalc.check(f, Xr, G, points=2, rtol=1e-5).passed
     wrong = R.T * ones_m * ones_n.T                         # ignores the max
     assert not matcalc.check(f, Xr, wrong, points=2, rtol=1e-5).passed
+
+
+def test_min_of_matrix_bearing_arguments_with_an_elementwise_relu_inside():
+    """Campaign run 6: d min(a, b) built its steps H(a - b) with SymPy's sign simplification
+    over a and b, which rebuilt relu(X C - X^T C) with the matrix negated into a scalar
+    product (``must be a matrix instance``)."""
+    from matcalc import expm
+    C = MatrixSymbol("C", n, n)
+    M = relu(X * C - X.T * C) + X.T * C
+    f = Min(log(Determinant(M * M.T + 3 * Identity(n))), Trace(expm(X / 4)))
+    G = matcalc.grad(f, X)
+    assert matcalc.check(f, X, G).passed
+
+
+def test_a_coefficient_beyond_float_range_is_evaluated_through_its_power():
+    """Campaign run 6: the chain rule of ((((t/4)^9)/4)^9 / 4)^12 collapses to c t^971 with
+    c = 243/10^600, which underflows: 0 * inf = nan where f and its differences are finite."""
+    t = a.T * x
+    f = scalar((Rational(1, 4) * (-(Rational(1, 4) * (Rational(1, 4) * t) ** 9) ** 9)) ** 12)
+    G = matcalc.grad(f, x)
+    assert matcalc.check(f, x, G, points=2, rtol=1e-5).passed

@@ -22,9 +22,11 @@ from sympy import Abs, Add, Heaviside, Lambda, Max, Min, OneMatrix, Rational, S,
 from sympy.core.sympify import _sympify
 
 from ..algebra import matadd, matmul
+from ..dag import substituted
 from ..errors import ShapeError
 from ..registry import (CODEGEN, DIFFERENTIAL, FUNCTIONS, KINKS, LATEX, NUMPY, TEXT, construct,
                         sympy_notation)
+from ..simplify.rewrite import abstracted
 from .elementwise import elementwise
 from .functions import applied
 from .scalars import scalar
@@ -68,8 +70,14 @@ def d_heaviside(s, d):
                        note=r"$\mathrm{d}\min(a, b) = H(b - a)\,\mathrm{d}a + H(a - b)\,\mathrm{d}b$")
 def d_extremum(s, d):
     """d max(a_1, ...) = sum_i H(a_i - max(a_j, j != i)) da_i (min alike): the derivative
-    of the argument that is the extremum; H(0) = 1/2 splits a tie of two evenly."""
-    return Add(*[s.fdiff(i) * d(a) for i, a in enumerate(s.args, start=1) if d.depends(a)])
+    of the argument that is the extremum; H(0) = 1/2 splits a tie of two evenly.
+
+    The steps are built over symbols standing for the matrix-bearing arguments and put back
+    unevaluated: SymPy's Heaviside simplifies the sign of its argument, and rebuilding
+    ``relu(X C - X^T C)`` inside one negated the matrix into a scalar product."""
+    plain, back = abstracted(s)
+    return Add(*[substituted(plain.fdiff(i), back) * d(a)
+                 for i, a in enumerate(s.args, start=1) if d.depends(a)])
 
 
 # == structure ==

@@ -7,7 +7,7 @@
 never expands a product into an index sum as SymPy's own ``M[0, 0]`` does).
 """
 from sympy import (Abs, Add, Basic, Eq, Identity, Integer, MatAdd, MatMul, MatrixSymbol, Mod, Mul,
-                   Piecewise, Pow, S,
+                   Piecewise, Pow, Rational, S,
                    floor, im, log, sign)
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
@@ -345,8 +345,37 @@ def read_scalar(call):
 @NUMPY.register(Mul)
 @NUMPY.register(Pow)
 def numpy_arithmetic(s, printer):
-    """a + b, a b, a^p: SymPy's own NumPy printing."""
-    return printer.print_natively(s)
+    """a + b, a b, a^p: SymPy's own NumPy printing (a coefficient beyond float's range folded
+    into a power: ``c t^p`` as ``(c^{1/p} t)^p``)."""
+    folded = _folded_coefficient(s, printer) if s.is_Mul else None
+    return printer.print_natively(s) if folded is None else folded
+
+
+#: a rational coefficient with more digits than this in its numerator or denominator over
+#: the other is beyond float64 (about 1e±308)
+_FLOAT_DIGITS = 300
+
+
+def _folded_coefficient(s, printer):
+    """``c b^p r`` printed as ``(k b)^p r`` with k = |c|^{1/p} when the rational c over- or
+    underflows a float and b^p is a power with an integer p >= 2: the collapsed chain rule of
+    ((t/4)^9 / 4)^9 ... has c = 243/10^600 t^971, which evaluated as 0 * inf = nan (campaign
+    run 6) where each factor of ``(k t)^971`` stays finite."""
+    coeff, rest = s.as_coeff_Mul()
+    if not coeff.is_Rational or coeff == 0:
+        return None
+    if abs(len(str(abs(coeff.p))) - len(str(coeff.q))) <= _FLOAT_DIGITS:
+        return None
+    powers = [f for f in Mul.make_args(rest) if f.is_Pow and f.exp.is_Integer and f.exp >= 2]
+    if not powers:
+        return None
+    power = max(powers, key=lambda f: f.exp)
+    k = float((abs(coeff) ** Rational(1, int(power.exp))).evalf(20))
+    code = "%s(%r*%s)**%d" % ("-" if coeff < 0 else "", k,
+                              printer.parenthesize(power.base, PRECEDENCE["Mul"]),
+                              int(power.exp))
+    others = Mul(*[f for f in Mul.make_args(rest) if f is not power])
+    return code if others == 1 else "%s*%s" % (code, printer.parenthesize(others, PRECEDENCE["Mul"]))
 
 
 @NUMPY.register(Sum)

@@ -14,6 +14,7 @@ from sympy import Basic, MatrixSymbol, Symbol
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import ShapeError
+from ..dag import substituted
 from ..registry import rebuilt, rule_memo
 from .points import (deep_ok, deep_recursion, dimension_symbols, free_symbols, nesting_depth,
                      postorder, require_within_limits, sizes_for, sympify)
@@ -47,38 +48,6 @@ def _rename(symbols):
         else:
             mapping[s] = Symbol(f"_mc_s{k}", **s.assumptions0)
     return mapping
-
-
-def substituted(expr, mapping):
-    """``expr.xreplace(mapping)`` without letting functions re-evaluate their arguments.
-
-    Rebuilding runs constructors, and ``Abs(u)`` re-simplifies ``u``: it pushes
-    ``(S D)^T`` to ``D^T S`` for a symmetric S -- the same value at a symmetric point,
-    but another function of an unconstrained S, whose finite differences would judge a
-    different function than the one given. Applied functions are therefore rebuilt
-    with ``evaluate=False``; every other node as ``xreplace`` does."""
-    memo = {}
-
-    def walk(node):
-        key = id(node)
-        if key in memo:
-            return memo[key]
-        if node in mapping:
-            out = mapping[node]
-        elif not isinstance(node, Basic) or not node.args:
-            out = node
-        else:
-            args = [walk(a) for a in node.args]
-            if all(new is old for new, old in zip(args, node.args)):
-                out = node
-            elif isinstance(node, sympy.Function):
-                out = node.func(*args, evaluate=False)
-            else:
-                out = rebuilt(node, args)
-        memo[key] = out
-        return out
-
-    return walk(expr)
 
 
 def _compile_with_symbols(symbols, expr):
