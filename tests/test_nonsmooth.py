@@ -146,3 +146,21 @@ def test_generated_code_of_a_non_smooth_gradient():
     rng = np.random.default_rng(3)
     Wv, xv, yv = rng.normal(size=(5, 3)), rng.normal(size=(3, 1)), rng.normal(size=(5, 1))
     assert np.allclose(g(W=Wv, x=xv, y=yv), Wv.T @ np.sign(Wv @ xv - yv))
+
+
+@pytest.mark.parametrize("extremum", [Max, Min])
+def test_max_and_min_of_matrix_bearing_arguments_pair_each_step_with_its_argument(extremum):
+    """d max(a, b) = H(a - b) da + H(b - a) db: built over symbols standing for the matrix
+    parts, SymPy re-sorts the arguments; each step must stay with its own argument (a
+    pairing by position gave H(b - a) da: wrong gradients, found by campaign run 6)."""
+    from matcalc import logsumexp, norm
+    from sympy import Determinant, Identity, KroneckerProduct, log
+    a_, b_ = MatrixSymbol("a", n, 1), MatrixSymbol("b", n, 1)
+    C_ = MatrixSymbol("C", n, n)
+    first = norm(KroneckerProduct(b_.T * X, a_.T)) ** 2
+    second = scalar(OneMatrix(1, n) * logsumexp(X * C_, 2))       # the campaign's draw
+    for args in ((first, second), (Trace(A * X), Trace(X) ** 2),
+                 (log(Determinant(X * X.T + 3 * Identity(n))), first, Trace(A * X))):
+        f = extremum(*args)
+        G = matcalc.grad(f, X)
+        assert matcalc.check(f, X, G).passed, (f, G)

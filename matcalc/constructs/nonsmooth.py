@@ -75,9 +75,14 @@ def d_extremum(s, d):
     The steps are built over symbols standing for the matrix-bearing arguments and put back
     unevaluated: SymPy's Heaviside simplifies the sign of its argument, and rebuilding
     ``relu(X C - X^T C)`` inside one negated the matrix into a scalar product."""
-    plain, back = abstracted(s)
-    return Add(*[substituted(plain.fdiff(i), back) * d(a)
-                 for i, a in enumerate(s.args, start=1) if d.depends(a)])
+    original, back = {}, {}
+    for a in s.args:
+        p, b = abstracted(a)
+        original[p] = a
+        back.update(b)
+    plain = s.func(*original, evaluate=False)     # SymPy orders its arguments its own way
+    return Add(*[substituted(plain.fdiff(i), back) * d(original[p])
+                 for i, p in enumerate(plain.args, start=1) if d.depends(original[p])])
 
 
 # == structure ==
