@@ -255,3 +255,29 @@ def test_a_coefficient_beyond_float_range_is_evaluated_through_its_power():
     f = scalar((Rational(1, 4) * (-(Rational(1, 4) * (Rational(1, 4) * t) ** 9) ** 9)) ** 12)
     G = matcalc.grad(f, x)
     assert matcalc.check(f, x, G, points=2, rtol=1e-5).passed
+
+
+def test_an_undefined_function_of_a_kronecker_norm_is_bound_by_the_oracle():
+    """Campaign run 6: binding f' at a point holding A ⊗ B with a scalar factor ran SymPy's
+    Kronecker doit on the point ('Mul' object has no attribute 'is_Identity')."""
+    from sympy import Function, sin
+    uf = Function("uf")
+    f = uf(matcalc.norm(KroneckerProduct(scalar(a.T * X * a) * X, a.T * X)) ** 2)
+    G = matcalc.grad(f, X)
+    assert matcalc.check(f, X, G, functions={uf: sin}).passed
+
+
+def test_a_coefficient_sympy_cannot_sum_stays_a_sum(monkeypatch):
+    """Campaign run 6: SymPy's summation raised ValueError (its Heaviside asked whether a
+    matrix-bearing term is real) out of a gradient; such a sum now stays unevaluated."""
+    import sympy
+    from matcalc.constructs.matrix_sum import summed_coefficient
+    i, p = symbols("i p", integer=True, nonnegative=True)
+    coeff = i ** 2 * scalar(a.T * x)
+
+    def refuses(*args, **kwargs):
+        raise ValueError("Function defined only for Real Values")
+    monkeypatch.setattr(sympy, "summation", refuses)
+    total = summed_coefficient(coeff, i, 0, p)
+    assert total == Sum(coeff, (i, 0, p))
+    assert total.subs(p, 3).doit() == 14 * scalar(a.T * x)

@@ -165,12 +165,16 @@ def summed_coefficient(coeff, index, lower, upper):
     free of the index (SymPy's own summation otherwise)."""
     if not _depends(coeff, index):
         return (upper - lower + 1) * coeff
-    from sympy import summation
+    from sympy import Sum, summation
     try:
         return summation(coeff, (index, lower, upper))
     except RecursionError:      # SymPy's summation of some symbolic powers never ends
         raise UnsupportedError(f"the sum over {index} of {coeff}",
                                "SymPy's summation does not terminate on it") from None
+    except (ValueError, TypeError, AttributeError, NotImplementedError):
+        # SymPy's algorithms ask questions a matrix-bearing coefficient cannot answer (its
+        # Heaviside asked whether tr(...)-like terms are real): the sum stays a sum
+        return Sum(coeff, (index, lower, upper))
 
 
 # == differential ==

@@ -17,6 +17,7 @@ from sympy import Add, Basic, Derivative, Dummy, Function, Subs, Symbol
 from sympy.core.function import AppliedUndef
 
 from ..algebra import is_matrix, transpose_of
+from ..dag import substituted
 from ..errors import UnsupportedError
 from ..registry import BIND, DIFFERENTIAL, LATEX, TEXT, construct
 from .function_gradient import apply_concrete, function_gradient
@@ -215,4 +216,11 @@ def bind_undefined(s, functions, bind):
 def bind_derivative(s, functions, bind):
     """A derivative of bound functions: evaluated by SymPy (``doit``: cos for sin ...)."""
     bound = s.func(*[bind(a) for a in s.args])
-    return bound if bound.atoms(AppliedUndef) else bound.doit()
+    if bound.atoms(AppliedUndef):
+        return bound
+    if isinstance(bound, Subs):
+        # f'(ξ) at ξ = a: the derivative evaluated, then a put in unevaluated (doit would
+        # also evaluate a, and SymPy's Kronecker doit breaks on scalar factors in it)
+        expr, variables, point = bound.args
+        return substituted(expr.doit(), dict(zip(variables, point)))
+    return bound.doit()
