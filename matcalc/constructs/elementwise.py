@@ -20,7 +20,6 @@ from ..errors import ShapeError, UnsupportedError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, DIFFERENTIAL,
                         ELEMENTWISE_BASE, ENTRY, FUNCTIONS, HADAMARD_FORM, KINKS, LATEX, NEGATE,
                         NUMPY, NUMPY_APPLIED, REBUILD, REWRITE, SCALE, TEXT, TIDY, TRANSPOSE, construct, rule_memo)
-from ..printing.elementwise_body import ElementwiseBody
 from ..simplify.hadamard_form import HadamardPolynomial
 from .hadamard import hadamard, hadamard_power
 from .undefined import substituted_derivatives, undefined_derivative
@@ -307,6 +306,8 @@ def applied_function(M):
 def latex_elementwise(M, printer):
     r"""φ(U) as its body over U: ``\exp\left(X\right)``, ``\sigma\left(A X\right)``,
     ``1 - \tanh\left(X\right)^{\circ 2}``, ``\left(A + X\right)^{\circ 2}``."""
+    from ..printing.elementwise_body import ElementwiseBody   # the printing package
+    # imports the derivation printer, whose rule notes are read once every rule is in
     found = function_body(M)
     if found is None:
         return printer.sympy_print(M)
