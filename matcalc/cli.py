@@ -445,16 +445,12 @@ def _protect_expressions(argv):
                         for a in argv[1:]]
 
 
-#: the numeric checks evaluate small matrices, where BLAS threads only spin: on a loaded
-#: 2-core machine an unpinned OpenBLAS made ``verify identities/matrix-functions.toml`` give
-#: up after 60 s on one identity; with one thread the file took 5.8 s
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 def _one_blas_thread():
-    """One BLAS thread unless the user chose (read when NumPy is imported, so only before)."""
+    """One BLAS thread unless the user chose (read when NumPy is imported, so only before):
+    the checks evaluate small matrices, where threads only spin (under load, `verify` of
+    matrix-functions.toml gave up after 60 s on one identity; 5.8 s on one thread)."""
     if "numpy" not in sys.modules:
-        for name in _BLAS_THREADS:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(name, "1")
 
 

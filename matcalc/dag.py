@@ -5,7 +5,7 @@ expression for an error message only when it is small.
 """
 from sympy import Basic, Function
 
-__all__ = ["distinct_nodes", "tree_size", "describe", "substituted", "DESCRIBE_NODES"]
+__all__ = ["distinct_nodes", "postorder", "tree_size", "describe", "substituted", "DESCRIBE_NODES"]
 
 
 def distinct_nodes(expr):
@@ -36,18 +36,30 @@ def tree_size(expr):
     if len(_TREE_SIZES) > 200_000:
         _TREE_SIZES.clear()
     sizes = _TREE_SIZES
+    if id(expr) not in sizes:
+        for node in postorder(expr, known=sizes):
+            args = node.args if isinstance(node, Basic) else ()
+            sizes[id(node)] = (node, 1 + sum(sizes[id(a)][1] for a in args))
+    return sizes[id(expr)][1]
+
+
+def postorder(expr, known=()):
+    """Each distinct node of ``expr`` (by identity) after its arguments, without recursion
+    (a deep expression would exhaust Python's stack); nodes whose id is in ``known``
+    are taken as done."""
+    done = set()
     stack = [(expr, False)]
     while stack:
-        node, ready = stack.pop()
-        if id(node) in sizes:
+        node, expanded = stack.pop()
+        if id(node) in done or id(node) in known:
             continue
         args = node.args if isinstance(node, Basic) else ()
-        if ready or not args:
-            sizes[id(node)] = (node, 1 + sum(sizes[id(a)][1] for a in args))
+        if expanded or not args:
+            done.add(id(node))
+            yield node
         else:
             stack.append((node, True))
-            stack.extend((a, False) for a in args if id(a) not in sizes)
-    return sizes[id(expr)][1]
+            stack.extend((a, False) for a in args if id(a) not in done and id(a) not in known)
 
 
 #: an expression larger than this is described by its type alone (printing is linear in

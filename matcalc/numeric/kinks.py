@@ -13,7 +13,7 @@ import numpy as np
 from sympy import Basic
 
 from ..registry import KINKS
-from .points import postorder
+from ..dag import postorder
 
 __all__ = ["kink_arguments", "KinkWatch"]
 

@@ -18,11 +18,11 @@ import numpy as np
 import sympy
 from sympy import Basic, MatrixSymbol, Symbol
 from sympy import sympify as _sympy_sympify
-from sympy.core.traversal import preorder_traversal
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..constructs.differentials import DifferentialSymbol
 from ..constructs.structured import structure_of
+from ..dag import distinct_nodes, postorder
 from ..errors import ResourceLimitError, ShapeError
 from ..registry import DRAW
 
@@ -59,24 +59,6 @@ def _sympify_all(exprs):
 # --------------------------------------------------------------------------
 # deep expressions
 # --------------------------------------------------------------------------
-def postorder(expr):
-    """Each distinct node of ``expr`` (by identity) after its arguments, without recursion
-    (a deep expression would exhaust Python's stack)."""
-    done = set()
-    stack = [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in done:
-            continue
-        args = node.args if isinstance(node, Basic) else ()
-        if expanded or not args:
-            done.add(id(node))
-            yield node
-        else:
-            stack.append((node, True))
-            stack.extend((a, False) for a in args if id(a) not in done)
-
-
 def nesting_depth(expr):
     """Height of the expression tree (an atom is 0)."""
     height = {}
@@ -166,17 +148,12 @@ def require_within_limits(exprs, sizes=None):
 # --------------------------------------------------------------------------
 def dimension_symbols(*exprs):
     """The symbols occurring in the shape of any matrix node of ``exprs``, sorted by name."""
-    dims, seen = set(), set()
-    stack = [e for e in _sympify_all(exprs) if isinstance(e, Basic)]
-    while stack:        # each distinct node once: a result shares subtrees, a tree walk repeats them
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, MatrixExpr):
-            for d in node.shape:
-                dims |= sympify(d).free_symbols
-        stack.extend(a for a in node.args if isinstance(a, Basic))
+    dims = set()
+    for expr in _sympify_all(exprs):
+        for node in distinct_nodes(expr):
+            if isinstance(node, MatrixExpr):
+                for d in node.shape:
+                    dims |= sympify(d).free_symbols
     return sorted(dims, key=lambda s: s.name)
 
 
