@@ -25,6 +25,7 @@ from matcalc.constructs.commutation import CommutationMatrix
 from matcalc.errors import ShapeError
 from matcalc.numeric import (MAX_EVAL_NESTING, check, check_hessian, check_jacobian,
                              conditioning, evaluate, nesting_depth, point_at, random_point)
+from matcalc.numeric.judge import claim_jitter
 
 n = symbols("n", integer=True, positive=True)
 X, A = MatrixSymbol("X", n, n), MatrixSymbol("A", n, n)
@@ -258,3 +259,39 @@ def test_a_derivative_too_large_to_write_out_is_refused_by_size(monkeypatch):
     with pytest.raises(matcalc.UnsupportedError, match=r"the derivative at this size: written "
                        rf"out it has \d+ nodes, over the limit of {limit} "):
         matcalc.grad(f, X)
+
+
+# -- a claim whose own float64 value is unstable ----------------------------------------------
+def _kron_logdet_point(scale, seed):
+    """The run-6 Hessian: log det((3I + S S^T) ⊗ (M M^T + 3I)), M = R S^4 a a^T S^2 C, at an
+    SPD S of the given scale (the Kronecker argument has condition ~1e8 at scale 2)."""
+    m = symbols("m", integer=True, positive=True)
+    S = matcalc.spd("S", n)
+    R, a, C = MatrixSymbol("R", m, n), MatrixSymbol("a", n, 1), MatrixSymbol("C", n, m)
+    M = R * S ** 4 * a * a.T * S ** 2 * C
+    f = log(Determinant(KroneckerProduct(3 * Identity(n) + S * S.T,
+                                         M * M.T + 3 * Identity(m))))
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((3, 3))
+    at = {S: scale * (B @ B.T / 3 + np.eye(3)), R: rng.standard_normal((2, 3)),
+          a: rng.standard_normal((3, 1)), C: rng.standard_normal((3, 2))}
+    return f, S, at
+
+
+def test_a_claim_that_cannot_be_evaluated_to_the_miss_is_unreliable_not_failed():
+    # At this point float64 evaluates the (right) Hessian to only ~1e-3: the inverse of the
+    # Kronecker argument acts along its smallest eigenvalue. 60-digit arithmetic agrees with
+    # the claim to 16 digits there (CAMPAIGN.md, run 6); the oracle used to call it a mismatch.
+    f, S, at = _kron_logdet_point(2.0, 2)
+    H = matcalc.hessian(f, S)
+    point = point_at(at, f, H)
+    assert claim_jitter(H, point) > 1e-4
+    report = check_hessian(f, S, H, at=at)
+    assert not report.passed and not report.reliable
+    assert "claim's own value is not good to the size of the miss" in report.reason
+    # the same claim at a point where it evaluates stably is confirmed, and a wrong one refuted
+    f, S, at = _kron_logdet_point(1.0, 0)
+    assert claim_jitter(H, point_at(at, f, H)) < 1e-9
+    assert check_hessian(f, S, H, at=at).passed
+    wrong = check_hessian(f, S, H * Rational(11, 10), at=at)
+    assert not wrong.passed and wrong.reliable

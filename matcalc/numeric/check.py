@@ -25,8 +25,8 @@ from .differences import (DIRECTIONS, HESSIAN_STEP, STEP, Probe, check_structure
                           TANGENT_ONLY, random_directions, scalar_probe, tangent_directions,
                           tangent_projection, variable_of)
 from .judge import (HESSIAN_SWEEP, SWEEP, UNRELIABLE_REDRAWS, ClaimNonFinite, NoiseFloor,
-                    NonFinite, all_finite, conditioning, judge, relative_error, require_finite,
-                    unreliable_reason)
+                    NonFinite, all_finite, claim_jitter, conditioning, judge, relative_error,
+                    require_finite, unreliable_reason)
 from .evaluate import evaluate, substituted
 from .points import (concrete_sizes, deep_ok, integer_sizes, point_at, random_point,
                      require_points_within_limit, sympify)
@@ -319,10 +319,11 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
             chosen = "directional"
         probe = scalar_probe(f, X, point)
         condition = _conditioning_of([f, G], point, at is not None)
+        jitter = lambda: claim_jitter(G, point)  # noqa: E731 (asked only before a failure)
         if chosen == "richardson":
             verdict, rel, err, scale, extra = judge(
                 claim, lambda m: probe_gradient(probe, structure, STEP * m), rtol, SWEEP,
-                condition, NoiseFloor(probe, 1, STEP), what="gradient")
+                condition, NoiseFloor(probe, 1, STEP), what="gradient", jitter=jitter)
             return verdict, rel, err, scale, chosen, extra
         V = tangent_directions(structure, probe.x0, DIRECTIONS, point.seed)
         weights = np.triu(np.ones(claim.shape)) if structure == "symmetric-elementwise" else 1.0
@@ -330,7 +331,7 @@ def check(f, X, G, points=3, seed=0, rtol=1e-6, structure=None, layout="denomina
             if all_finite(claim) else np.full(len(V), np.nan)
         verdict, rel, err, scale, extra = judge(
             predicted, lambda m: probe_directional(probe, V, STEP * m)[:, 0], rtol, SWEEP,
-            condition, NoiseFloor(probe, 1, STEP), what="gradient")
+            condition, NoiseFloor(probe, 1, STEP), what="gradient", jitter=jitter)
         extra["directions"] = len(V)
         if structure in ("symmetric", *TANGENT_ONLY) and all_finite(claim):
             # a gradient on a structure lies in its tangent space (exact, no differences)
@@ -402,18 +403,19 @@ def check_jacobian(F, X, J, points=3, seed=0, rtol=1e-6, method="auto", at=None,
         chosen = _choose_method(method, shape[1], DIRECTIONAL_THRESHOLD)
         probe = Probe(F, X, point)
         condition = _conditioning_of([F, J], point, at is not None)
+        jitter = lambda: claim_jitter(J, point)  # noqa: E731 (asked only before a failure)
         if chosen == "richardson":
             P = _symmetric_projection(probe.x0.shape) if structure else None
             project = (lambda M: M @ P) if structure else (lambda M: M)
             verdict, rel, err, scale, extra = judge(
                 project(claim), lambda m: project(probe_jacobian(probe, STEP * m)), rtol,
-                SWEEP, condition, NoiseFloor(probe, 1, STEP), what="Jacobian")
+                SWEEP, condition, NoiseFloor(probe, 1, STEP), what="Jacobian", jitter=jitter)
             return verdict, rel, err, scale, chosen, extra
         V = random_directions(probe.x0.shape, DIRECTIONS, point.seed, bool(structure))
         predicted = np.array([claim @ np.ravel(v, order="F") for v in V])
         verdict, rel, err, scale, extra = judge(
             predicted, lambda m: probe_directional(probe, V, STEP * m), rtol, SWEEP, condition,
-            NoiseFloor(probe, 1, STEP), what="Jacobian")
+            NoiseFloor(probe, 1, STEP), what="Jacobian", jitter=jitter)
         extra["directions"] = len(V)
         return verdict, rel, err, scale, chosen, extra
 
@@ -450,13 +452,14 @@ def check_hessian(f, X, H, points=3, seed=0, rtol=1e-6, method="auto", at=None,
         chosen = _choose_method(method, n, HESSIAN_DIRECTIONAL_THRESHOLD)
         probe = scalar_probe(f, X, point)
         condition = _conditioning_of([f, H], point, at is not None)
+        jitter = lambda: claim_jitter(H, point)  # noqa: E731 (asked only before a failure)
         if chosen == "richardson":
             P = _symmetric_projection(probe.x0.shape) if structure else None
             project = (lambda M: P @ M @ P) if structure else (lambda M: M)
             verdict, rel, err, scale, extra = judge(
                 project(claim), lambda m: project(probe_hessian(probe, HESSIAN_STEP * m)),
                 rtol, HESSIAN_SWEEP, condition, NoiseFloor(probe, 2, HESSIAN_STEP),
-                what="Hessian")
+                what="Hessian", jitter=jitter)
             return verdict, rel, err, scale, chosen, extra
         V = random_directions(probe.x0.shape, 2 * DIRECTIONS, point.seed, bool(structure))
 
@@ -469,7 +472,7 @@ def check_hessian(f, X, H, points=3, seed=0, rtol=1e-6, method="auto", at=None,
                               @ np.ravel(V[2 * k + 1], order="F") for k in range(DIRECTIONS)])
         verdict, rel, err, scale, extra = judge(predicted, directional, rtol, HESSIAN_SWEEP,
                                                  condition, NoiseFloor(probe, 2, HESSIAN_STEP),
-                                                 what="Hessian")
+                                                 what="Hessian", jitter=jitter)
         extra["directions"] = DIRECTIONS
         return verdict, rel, err, scale, chosen, extra
 

@@ -16,9 +16,9 @@ from ..constructs.differentials import DifferentialSymbol
 from ..registry import CONDITION
 from .differences import random_directions
 from .evaluate import evaluate
-from .points import deep_ok
+from .points import deep_ok, jittered
 
-__all__ = ["conditioning", "judge", "NoiseFloor", "unreliable_reason", "relative_error",
+__all__ = ["conditioning", "claim_jitter", "judge", "NoiseFloor", "unreliable_reason", "relative_error",
            "SWEEP", "HESSIAN_SWEEP"]
 
 #: step multipliers tried, largest first, when the default step disagrees with a claim
@@ -42,6 +42,12 @@ CLEAR_FAILURE = 1e3
 NOISE_FACTOR = 10.0
 #: at most this many inverted / determinant arguments are examined for their condition
 CONDITION_ARGUMENTS = 24
+#: relative size of the input perturbations that measure how stably a claim evaluates
+JITTER = 1e-13
+#: perturbed evaluations of the claim, before a failure is declared
+JITTER_DRAWS = 3
+#: a miss within this many times the claim's jitter may be its own evaluation error
+JITTER_ERROR = 100.0
 
 
 def _conditioned_arguments(exprs):
@@ -82,11 +88,34 @@ def conditioning(exprs, point):
     return worst, where
 
 
+@deep_ok
+def claim_jitter(expr, point, draws=JITTER_DRAWS):
+    """How far the float64 value of the claim ``expr`` moves, relative to its size, when
+    every input at ``point`` moves by ``JITTER`` relative (``inf`` when it stops being
+    finite). Rounding errors inside the evaluation are amplified as such perturbations
+    are, so a claim that moves by 1e-3 here cannot be trusted to 1e-3 at all: an inverse
+    of a matrix of condition 1e9 applied to a vector along its small eigenvalue loses
+    more than ``cond * eps``."""
+    try:
+        with np.errstate(all="ignore"):
+            reference = np.asarray(evaluate(expr, point), dtype=float)
+            worst = 0.0
+            for k in range(draws):
+                moved = np.asarray(evaluate(expr, jittered(point, JITTER, point.seed + k)),
+                                   dtype=float)
+                if not (all_finite(moved) and all_finite(reference)):
+                    return math.inf
+                worst = max(worst, relative_error(moved, reference)[0])
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return math.inf
+    return worst
+
+
 def magnitude(a):
     return float(np.max(np.abs(a))) if np.size(a) else 0.0
 
 
-def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
+def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative", jitter=None):
     """Compare ``claim`` with the finite-difference estimates ``estimate(multiplier)``.
 
     The default step (multiplier 1) decides when it agrees. Otherwise the step is
@@ -98,7 +127,9 @@ def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
     - fail: the claim misses the best pair by more than rtol, by more than
       ``FAIL_MARGIN`` times its spread (the estimates vary, but not that much), and by
       more than the accuracy ``EVALUATION_ERROR * cond * eps`` to which a claim
-      involving an inverse of condition ``cond`` can be evaluated at all;
+      involving an inverse of condition ``cond`` can be evaluated at all, and by more than
+      ``JITTER_ERROR`` times the claim's ``jitter()`` (``claim_jitter``: how far its
+      float64 value moves when the inputs move by 1e-13, asked only here);
       or every estimate is at noise level and the claim is far above it;
     - zero: every estimate and the claim are at noise level, and either f itself is
       zero up to roundoff (a cancellation such as tr(AX) - tr(XA)) or, for a second
@@ -164,6 +195,11 @@ def judge(claim, estimate, rtol, sweep, condition, noise, what="derivative"):
                 # softmax) and the differences that settled are exactly 0 where the claim
                 # is not: f is flattened by rounding there, not evidence
                 extra["flattened"] = True
+                return "unreliable", *misses[m], extra
+            moved = jitter() if jitter is not None else 0.0
+            if misses[m][0] <= JITTER_ERROR * moved:
+                # the claim's own float64 value is not good to the size of the miss
+                extra["claim_jitter"] = moved
                 return "unreliable", *misses[m], extra
             return "fail", *misses[m], extra
     elif _exactly_zero(estimates) and magnitude(claim) <= _roundoff_scale(noise):
@@ -274,6 +310,13 @@ def unreliable_reason(extra, rtol):
                 "claim is at roundoff level, so it can be neither confirmed nor refuted")
     spread = extra.get("spread", math.inf)
     accuracy = extra.get("accuracy", rtol)
+    if "claim_jitter" in extra:
+        return (f"the finite differences settled, but the claim's own value is not good to "
+                f"the size of the miss: moving the inputs by {JITTER:g} relative moves it by "
+                f"{extra['claim_jitter']:.2g}"
+                + (f" ({extra['ill_conditioned']} has condition number "
+                   f"{extra['condition']:.2g})" if "ill_conditioned" in extra else "")
+                + ", so it can be neither confirmed nor refuted")
     if spread <= rtol < accuracy:
         return (f"the finite differences settled, but with condition number "
                 f"{extra['condition']:.2g} (of {extra.get('ill_conditioned', 'an inverse')}) the "

@@ -211,6 +211,25 @@ class Point:
         return Point(dict(self.sizes), values, self.seed)
 
 
+def jittered(point, size, seed):
+    """A copy of ``point`` with every real value moved by a random relative ``size``
+    (each entry times 1 + size*u, u uniform in [-1, 1]); a symmetric value stays
+    symmetric, and integer symbols (exponents, summation limits) keep their values."""
+    rng = np.random.default_rng(seed)
+    values = {}
+    for symbol, value in point.values.items():
+        if getattr(symbol, "is_integer", False):
+            values[symbol] = value
+            continue
+        array = np.asarray(value, dtype=float)
+        u = rng.uniform(-1.0, 1.0, array.shape)
+        if array.ndim == 2 and array.shape[0] == array.shape[1] and np.array_equal(array, array.T):
+            u = (u + u.T) / 2
+        moved = array * (1.0 + size * u)
+        values[symbol] = moved if isinstance(value, np.ndarray) else float(moved)
+    return Point(dict(point.sizes), values, point.seed)
+
+
 def integer_sizes(sizes):
     return {sympify(d): sympy.Integer(int(v)) for d, v in sizes.items()}
 
