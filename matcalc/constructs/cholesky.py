@@ -152,20 +152,60 @@ def _diagonal_part(M):
     return hadamard(M, Identity(M.shape[0]))
 
 
+def _factor_pair(a, b):
+    """The product a b for L = chol(S): L L^T = sym(S), L^{-T} L^{-1} = sym(S)^{-1}, and
+    for a symmetric S (S = L L^T) L^T S^{-1} = L^{-1}, S^{-1} L = L^{-T}; else None."""
+    if isinstance(a, Cholesky) and b == transpose_of(a):
+        return _symmetric_part(a.arg)
+    if getattr(b, "is_Inverse", False) and isinstance(b.arg, Cholesky) and a == transpose_of(b):
+        return inverse(_symmetric_part(b.arg.arg))
+    if getattr(b, "is_Inverse", False) and isinstance(a, Transpose) \
+            and isinstance(a.arg, Cholesky) and a.arg.arg == b.arg == transpose_of(b.arg):
+        return inverse(a.arg)
+    if getattr(a, "is_Inverse", False) and isinstance(b, Cholesky) \
+            and b.arg == a.arg == transpose_of(a.arg):
+        return transpose_of(inverse(b))
+    return None
+
+
 @REWRITE.register(MatMul)
 def cholesky_product(e):
-    """L L^T = (S + S^T)/2 and L^{-T} L^{-1} = ((S + S^T)/2)^{-1} for L = chol(S)."""
+    """L L^T = (S + S^T)/2, L^{-T} L^{-1} = ((S + S^T)/2)^{-1}, and for a symmetric S
+    L^T S^{-1} = L^{-1}, S^{-1} L = L^{-T}, for L = chol(S)."""
     coeff, mats = e.as_coeff_matrices()
     for k in range(len(mats) - 1):
-        a, b = mats[k], mats[k + 1]
-        found = None
-        if isinstance(a, Cholesky) and b == transpose_of(a):
-            found = _symmetric_part(a.arg)
-        elif getattr(b, "is_Inverse", False) and isinstance(b.arg, Cholesky) \
-                and a == transpose_of(b):
-            found = inverse(_symmetric_part(b.arg.arg))
+        found = _factor_pair(mats[k], mats[k + 1])
         if found is not None:
             return canonical_product(coeff, mats[:k] + [found] + mats[k + 2:])
+    return e
+
+
+def _phi_of(term):
+    """(c, M, transposed) for a term c Phi(M) or c Phi(M)^T, else None."""
+    c, mats = split_coeff(term) if isinstance(term, MatMul) else (S.One, term)
+    if isinstance(mats, Phi):
+        return c, mats.arg, False
+    if isinstance(mats, Transpose) and isinstance(mats.arg, Phi):
+        return c, mats.arg.arg, True
+    return None
+
+
+@REWRITE.register(MatAdd)
+def phi_halves(e):
+    """c Phi(M) + c Phi(M^T)^T = c M: the lower triangle with half the diagonal and the
+    upper one with the other half (for a symmetric M: Phi(M) + Phi(M)^T = M)."""
+    terms = list(e.args)
+    for i, t in enumerate(terms):
+        left = _phi_of(t)
+        if left is None or left[2]:
+            continue
+        c, M, _ = left
+        for j, u in enumerate(terms):
+            right = _phi_of(u)
+            if j != i and right is not None and right[2] and right[0] == c \
+                    and right[1] == transpose_of(M):
+                rest = [x for k, x in enumerate(terms) if k not in (i, j)]
+                return MatAdd(scaled(c, M), *rest) if rest else scaled(c, M)
     return e
 
 

@@ -19,9 +19,9 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..algebra import transpose_of
 from ..codegen.plan import StructuredFactor, formed_alone
-from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, FUNCTIONS, JACOBIAN_FACTOR, LATEX,
-                        NUMPY, PAIRS, STRUCTURAL_FACTORS, STRUCTURED_FACTOR, TEXT, TRANSPOSE, VEC,
-                        construct, numpycode_hook)
+from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CANONICAL, CODEGEN, FUNCTIONS,
+                        JACOBIAN_FACTOR, LATEX, NUMPY, PAIRS, STRUCTURAL_FACTORS,
+                        STRUCTURED_FACTOR, TEXT, TRANSPOSE, VEC, construct, numpycode_hook)
 from ..shapes import same_size
 from .kronecker import KroneckerFactor, is_kronecker_product
 from .vec import Vec, vec
@@ -157,6 +157,21 @@ def kronecker_past_commutation(P, Q, form):
     if same_size(Q.m, C.shape[1]) and same_size(Q.n, D.shape[1]):
         return S.One, [CommutationMatrix(C.shape[0], D.shape[0]), KroneckerProduct(D, C)]
     return None
+
+
+@CANONICAL.register(MatMul)
+def commutation_moves_left(e):
+    """(C ⊗ D) K_{b,d} = K_{a,c} (D ⊗ C) in every product (``kronecker_past_commutation``),
+    so that K (A ⊗ A) and (A ⊗ A) K compare equal."""
+    coeff, mats = e.as_coeff_matrices()
+    for k in range(len(mats) - 1):
+        P, Q = mats[k], mats[k + 1]
+        if isinstance(P, KroneckerProduct) and isinstance(Q, CommutationMatrix) \
+                and len(P.args) == 2:
+            moved = kronecker_past_commutation(P, Q, None)
+            if moved is not None:
+                return MatMul(coeff, *mats[:k], *moved[1], *mats[k + 2:])
+    return e
 
 
 @PAIRS.register(CommutationMatrix, Vec)

@@ -21,12 +21,19 @@ from .hadamard import collect_hadamard, hadamard_collected
 from .kronecker import kron
 from .vec import Vec
 
-__all__ = ["diagm", "diagvec"]
+__all__ = ["diagm", "diagvec", "diagonal_entries"]
 
 
 def diagm(v):
     """diag(v): the square matrix with the vector v on its diagonal."""
     return DiagMatrix(v)
+
+
+def diagonal_entries(M):
+    """v when M is diag(v) for a column v, else None."""
+    if isinstance(M, DiagMatrix) and M.args[0].shape[1] == 1:
+        return M.args[0]
+    return None
 
 
 def diagvec(M):
@@ -122,6 +129,13 @@ def diagonal_ignores_transpose(e):
 
 
 @REWRITE.register(DiagonalOf)
+def diagonal_of_identity(e):
+    """diagvec(c I_n) = c 1_n."""
+    c, M = split_coeff(e.args[0])
+    return scaled(c, OneMatrix(M.shape[0], 1)) if M.is_Identity else e
+
+
+@REWRITE.register(DiagonalOf)
 def diagonal_of_diag(e):
     """diagvec(diag(v)) = v."""
     if isinstance(e.args[0], DiagMatrix) and e.args[0].args[0].shape[1] == 1:
@@ -152,10 +166,10 @@ def diag_of_diagonal_of_diagonal(e):
 
 @REWRITE.register(DiagMatrix)
 def diag_of_ones(e):
-    """diag(1_n) = I_n."""
-    v = e.args[0]
+    """diag(c 1_n) = c I_n."""
+    c, v = split_coeff(e.args[0])
     if isinstance(v, OneMatrix) and 1 in (v.shape[0], v.shape[1]):
-        return Identity(max(v.shape, key=lambda d: d != 1))
+        return scaled(c, Identity(max(v.shape, key=lambda d: d != 1)))
     return e
 
 

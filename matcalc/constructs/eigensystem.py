@@ -13,14 +13,15 @@ gradient V diag(f'(lambda)) V^T.  Simplification knows the spectral theorem,
 V diag(f(lambda)) V^{-1} = f(X) for f(u) = c u, 1/u, u^k, e^u, log u, sqrt u (so the gradient of
 sum_i exp(lambda_i(S)) reads e^S), and V^T V = V V^T = I for a symmetric X.
 """
-from sympy import Dummy, Identity, Lambda, MatAdd, MatMul, OneMatrix, S, Transpose, exp, log, sqrt
+from sympy import (Determinant, Dummy, Identity, Lambda, MatAdd, MatMul, OneMatrix, S,
+                   Transpose, exp, log, sqrt)
 
 from ..algebra import canonical_product, scaled, split_coeff, transpose_of
 from ..errors import ShapeError
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
                         NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, construct)
 from ..shapes import require_square
-from .diagonal import diagm, diagvec
+from .diagonal import diagm, diagonal_entries, diagvec
 from .hadamard import hadamard
 from .inverse import inverse, matrix_power
 from .matrix_functions import expm, logm, sqrtm
@@ -199,6 +200,14 @@ def orthonormal_eigenvectors(e):
             if (isinstance(V, Eigenvectors) and is_symmetric_matrix(V.arg)
                     and {a, b} == {V, Transpose(V)}):
                 return canonical_product(coeff, mats[:k] + [Identity(V.shape[0])] + mats[k + 2:])
+    return e
+
+
+@REWRITE.register(Determinant)
+def determinant_is_product_of_eigenvalues(e):
+    """det(diag(lambda(X))) = prod_i lambda_i(X) = det(X) (Cookbook eq. 67)."""
+    if isinstance(diagonal_entries(e.arg), Eigenvalues):
+        return Determinant(diagonal_entries(e.arg).arg)
     return e
 
 

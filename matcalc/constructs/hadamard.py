@@ -13,10 +13,12 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.matrices.expressions.special import OneMatrix
 from sympy.printing.precedence import PRECEDENCE
 
-from ..algebra import canonical_product, is_matrix, matadd, scaled, split_coeff, transpose_of
+from ..algebra import (canonical_product, flat_matmul, is_matrix, matadd, scaled, split_coeff,
+                       transpose_of)
 from ..errors import ShapeError, UnsupportedError
-from ..registry import (CODEGEN, COTANGENT, DIFFERENTIAL, ENTRY, FUNCTIONS, HADAMARD_FORM, LATEX, NUMPY,
-                        REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC, construct, sympy_notation)
+from ..registry import (CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, ENTRY, FUNCTIONS,
+                        HADAMARD_FORM, LATEX, NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC,
+                        construct, sympy_notation)
 from ..shapes import require_equal_shapes
 from ..simplify.rewrite import absorbed, tidied
 from .vec import Vec, vec
@@ -131,6 +133,53 @@ def diagonal_part_ignores_transpose(e):
     return e
 
 
+def _oriented(M):
+    """(sign, M') with M = sign M' for a sum M whose leading term -- the least by
+    ``default_sort_key`` of its terms without their coefficients -- has a negative
+    coefficient: M and -M get the same M'."""
+    if not isinstance(M, MatAdd):
+        return S.One, M
+    parts = [split_coeff(t) for t in M.args]
+    c, _ = min(parts, key=lambda p: default_sort_key(p[1]))
+    if not c.could_extract_minus_sign():
+        return S.One, M
+    return S.NegativeOne, matadd(*[scaled(-c, body) for c, body in parts])
+
+
+@CANONICAL.register(HadamardProduct)
+def hadamard_factor_signs(e):
+    """(b - a) ∘ U = -((a - b) ∘ U): a sum as a Hadamard factor in one orientation, so that
+    A^T(c - b) ∘ U and -A^T(b - c) ∘ U compare equal (∘ does not distribute in the
+    canonical form)."""
+    sign, args = S.One, []
+    for a in e.args:
+        c, body = split_coeff(a)
+        mats = list(body.args) if isinstance(body, MatMul) else [body]
+        for k, F in enumerate(mats):
+            s, F = _oriented(F)
+            sign, mats[k] = sign * s, F
+        args.append(scaled(c, mats[0] if len(mats) == 1 else MatMul(*mats)))
+    return e if sign == 1 else scaled(sign, HadamardProduct(*args))
+
+
+@REWRITE.register(HadamardProduct)
+def diagonal_part_of_scaled_rows(e):
+    """(diag(v) M) ∘ I = diag(v ∘ diagvec(M)) = (M diag(v)) ∘ I: scaling rows or columns
+    scales the diagonal."""
+    from .diagonal import diagvec as _diagvec   # diagonal.py builds on this module
+    if len(e.args) != 2 or not any(a.is_Identity for a in e.args):
+        return e
+    M = next(a for a in e.args if not a.is_Identity)
+    coeff, mats = flat_matmul(M)
+    for k in (0, len(mats) - 1):
+        D = mats[k] if len(mats) > 1 else None
+        if isinstance(D, DiagMatrix) and D.args[0].shape[1] == 1:
+            rest = mats[1:] if k == 0 else mats[:-1]
+            inner = rest[0] if len(rest) == 1 else MatMul(*rest)
+            return scaled(coeff, DiagMatrix(hadamard_collected(D.args[0], _diagvec(inner))))
+    return e
+
+
 @REWRITE.register(HadamardProduct, order=100)
 def hadamard_order(e):
     """Hadamard factors in a fixed order (∘ commutes)."""
@@ -147,6 +196,7 @@ def hadamard_collected(*factors):
             coeff = coeff * c
             if not isinstance(g, OneMatrix):
                 flat.append(g)
+    flat = _quotients_cancelled(flat)
     if not flat:
         return scaled(coeff, OneMatrix(*factors[0].shape))
     vecs = [g for g in flat if isinstance(g, Vec)]
@@ -159,6 +209,30 @@ def hadamard_collected(*factors):
             return one
     body = flat[0] if len(flat) == 1 else HadamardProduct(*sorted(flat, key=default_sort_key))
     return scaled(coeff, body)
+
+
+def _quotients_cancelled(flat):
+    """u^{∘p} ∘ u^{∘q} = u^{∘(p+q)} when p or q is negative (a quotient), u^{∘0} = 1: so
+    u^{∘-1} ∘ u = 1 (u is nonzero wherever u^{∘-1} is defined). Products of positive
+    powers are left as they are written."""
+    exponents = {}
+    for g in flat:
+        base, p = (g.base, g.exp) if isinstance(g, HadamardPower) else (g, S.One)
+        exponents.setdefault(base, []).append(p)
+    if not any(len(ps) > 1 and any(p.is_negative for p in ps) for ps in exponents.values()):
+        return flat
+    out, done = [], set()
+    for g in flat:
+        base = g.base if isinstance(g, HadamardPower) else g
+        ps = exponents[base]
+        if len(ps) == 1 or not any(p.is_negative for p in ps):
+            out.append(g)
+        elif base not in done:
+            done.add(base)
+            total = sum(ps, S.Zero)
+            if total != 0:
+                out.append(base if total == 1 else HadamardPower(base, total))
+    return out
 
 
 def collect_hadamard(terms, form):

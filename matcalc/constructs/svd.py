@@ -17,9 +17,10 @@ their own differential is not implemented (refused by name: a Hessian of the nuc
 from sympy import Expr, Identity, MatAdd, MatMul, Min, S, Transpose, ZeroMatrix
 from sympy.core.symbol import Str
 
-from ..algebra import transpose_of
+from ..algebra import canonical_product, transpose_of
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
-                        NUMPY, TEXT, TRANSPOSE, construct)
+                        NUMPY, REWRITE, TEXT, TRANSPOSE, construct)
+from .matrix_functions import MatrixSqrt
 from .pinv import pinv
 from .scalars import scalar
 from .norm import norm
@@ -163,6 +164,47 @@ def d_nuclear_norm(s, d):
     X = s.arg
     U, V = SingularVectors(X, "left"), SingularVectors(X, "right")
     return trace(MatMul(V, transpose_of(U), d(X)))
+
+
+# == simplification ==
+
+def _singular_pair(a, b):
+    """X v_i = sigma_i u_i, X^T u_i = sigma_i v_i (and their transposes) for a and b adjacent
+    in a product; else None."""
+    polar = _polar_factor(a, b)
+    if polar is not None:
+        return polar
+    for A, w, transposed in ((a, b, False), (transpose_of(b), transpose_of(a), True)):
+        if isinstance(w, SingularVector):
+            X, i = w.args[0], w.args[1]
+            other = "left" if w.side == "right" else "right"
+            if A == (X if w.side == "right" else transpose_of(X)):
+                found = MatMul(SingularValue(X, i), SingularVector(X, i, other))
+                return transpose_of(found) if transposed else found
+    return None
+
+
+def _polar_factor(a, b):
+    """X (X^T X)^{-1/2} = U V^T = (X X^T)^{-1/2} X: X = U Sigma V^T, and the inverse square
+    root exists only when X has full rank (then V or U is square)."""
+    for X, R, gram in ((a, b, lambda X: MatMul(transpose_of(X), X)),
+                       (b, a, lambda X: MatMul(X, transpose_of(X)))):
+        if getattr(R, "is_Inverse", False) and isinstance(R.arg, MatrixSqrt) \
+                and R.arg.arg == gram(X):
+            return MatMul(SingularVectors(X, "left"), transpose_of(SingularVectors(X, "right")))
+    return None
+
+
+@REWRITE.register(MatMul)
+def singular_vector_products(e):
+    """X v_i(X) = sigma_i(X) u_i(X), u_i(X)^T X = sigma_i(X) v_i(X)^T (the SVD, column i),
+    and the polar factor X (X^T X)^{-1/2} = U V^T."""
+    coeff, mats = e.as_coeff_matrices()
+    for k in range(len(mats) - 1):
+        found = _singular_pair(mats[k], mats[k + 1])
+        if found is not None:
+            return canonical_product(coeff, mats[:k] + [found] + mats[k + 2:])
+    return e
 
 
 # == structure ==

@@ -38,14 +38,28 @@ def _shorter(a, b):
 
 
 def canonical_form(expr, max_terms=4096):
-    """Expanded, transpose-normal sum of monomials (for deciding symbolic equality)."""
+    """Expanded, transpose-normal sum of monomials (for deciding symbolic equality). The
+    expansion brings factors next to each other that were apart ((A ⊗ A)(I + K)): when a
+    rewrite then applies to a monomial, the sum is expanded once more."""
     expr = normalize(canonical_elementwise(normalize(expr, rewrite=canonical_rewrite)),
                      rewrite=canonical_rewrite)
     if not isinstance(expr, MatrixExpr):
         return expr
+    expanded = _monomial_sum(expr, max_terms)
+    if expanded is None:
+        return expr
+    again = normalize(expanded, rewrite=canonical_rewrite)
+    if again == expanded:
+        return expanded
+    settled = _monomial_sum(again, max_terms)
+    return again if settled is None else settled
+
+
+def _monomial_sum(expr, max_terms):
+    """expr as a sum of monomials with expanded coefficients (None: too many terms)."""
     terms = expand_terms(expr, max_terms)
     if terms is None:
-        return expr
+        return None
     terms = [(_expanded(c), f) for c, f in terms]
     terms = [(c, f) for c, f in terms if c != 0]
     return matadd(*[monomial(c, f, expr.shape) for c, f in terms]) \
