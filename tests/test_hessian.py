@@ -153,6 +153,18 @@ def test_hessian_of_log_det_is_minus_K_kron_of_inverses():
     assert matcalc.latex(H) == r"- K_{n,n} \left(X^{-T} \otimes X^{-1}\right)"
 
 
+def test_hessian_of_trace_of_inverse_quadratic_form_in_one_spelling():
+    """tr((X A X^T)^{-1}), X square: (X A X^T)^{-1} and (X A X^T)^{-2} both spelled through
+    X^{-1} (was 269 nodes mixing X^{-T} A^{-1} X^{-1} with (X A^T X^T)^{-2}; 133 now, the size
+    of the Hessian of the same f written tr(X^{-T} A^{-1} X^{-1}))."""
+    f = Trace(Inverse(X * A * X.T))
+    H = assert_hessian(f, X)
+    same = hessian(Trace(Inverse(X).T * Inverse(A) * Inverse(X)), X)
+    assert equal_forms(H, same)
+    assert matcalc.simplify.expression_size(H) <= 140
+    assert str(H).count("X*A") == 0        # no (X A X^T)^{-k} left beside X^{-1}
+
+
 def test_hessian_of_squared_bilinear_form_is_2_kron_bbT_aaT():
     assert_hessian(scalar(a.T * X * b) ** 2, X, MatMul(2, KroneckerProduct(b * b.T, a * a.T)),
                    text="2*(KroneckerProduct(b*b.T, a*a.T))")

@@ -161,6 +161,26 @@ def inverse_of_product(e):
     return e
 
 
+#: (A B)^{-k} is written out as k copies of B^{-1} A^{-1} up to this k
+INVERSE_POWER_COPIES = 3
+
+
+@REWRITE.register(MatPow)
+def negative_power_of_product(e):
+    """(c A B)^{-k} = (c^{-1} B^{-1} A^{-1})^k when every factor is square, written out for
+    k <= 3: one spelling for (X A X^T)^{-1} and (X A X^T)^{-2}, as ``inverse_of_product``."""
+    if isinstance(e, Inverse) or not isinstance(e.base, MatMul):
+        return e
+    k = -e.exp
+    if not (k.is_Integer and 2 <= k <= INVERSE_POWER_COPIES):
+        return e
+    coeff, mats = e.base.as_coeff_matrices()
+    if len(mats) > 1 and all(m.shape[0] == m.shape[1] for m in mats):
+        once = [Inverse(m) for m in reversed(mats)]
+        return matmul(coeff ** -k, *(once * int(k)))
+    return e
+
+
 @REWRITE.register(Inverse)
 def inverse_of_power(e):
     """(A^k)^{-1} = A^{-k}, so that powers merge: A^{-3} A^2 = A^{-1}."""
