@@ -18,6 +18,7 @@ n, p = symbols("n p", integer=True, positive=True)
 A, B = MatrixSymbol("A", n, n), MatrixSymbol("B", n, n)
 W = MatrixSymbol("W", p, n)
 b, c, x = MatrixSymbol("b", p, 1), MatrixSymbol("c", p, 1), MatrixSymbol("x", n, 1)
+y = MatrixSymbol("y", n, 1)
 S = matcalc.spd("S", n)
 K = commutation(n, n)
 
@@ -43,6 +44,12 @@ CASES = {
     "commutation-past-kronecker": (
         kron(A, B) * (Identity(n * n) + K), (Identity(n * n) + K) * kron(B, A) + kron(A, B)
         - kron(B, A)),
+    # a Kronecker product distributed over a sum inside a factor; P x (x^T ⊗ y^T) =
+    # x^T ⊗ P x y^T (mn-eigenvector-general)
+    "kronecker-distributes": (kron(x.T, A * (Identity(n) - x * y.T)),
+                              kron(x.T, A) - A * x * kron(x.T, y.T)),
+    # (I ⊗ v)(v^T ⊗ P) = K (v v^T ⊗ P): a column factor first (eigenvalue-hessian)
+    "column-factor-first": (kron(Identity(n), x) * kron(x.T, A), K * kron(x * x.T, A)),
     # Phi(M) + Phi(M^T)^T = M
     "phi-halves": (phi(A) + phi(A.T).T, A),
     # L^T S^{-1} = L^{-1} and L^{-T} L^{-1} = S^{-1} for L = chol(S), S SPD

@@ -14,7 +14,7 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from ..algebra import flat_matmul, matadd, matmul, scaled, split_coeff, transpose_of
 from ..codegen.plan import StructuredFactor, elementwise_cost, formed_alone
-from ..registry import (ATOMIC_TEXT, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, JACOBIAN_FACTOR,
+from ..registry import (ATOMIC_TEXT, CANONICAL, CODEGEN, COTANGENT, DIFFERENTIAL, FUNCTIONS, JACOBIAN_FACTOR,
                         LATEX, NUMPY, PAIRS, STRUCTURAL_FACTORS, STRUCTURED_FACTOR, SUM_MERGES,
                         TEXT, TRANSPOSE, construct, sympy_notation)
 from ..shapes import same_size
@@ -218,33 +218,98 @@ def _one_column(A):
     return A.shape[1] == 1
 
 
+def _absorbed(P, Q):
+    """The two factors of P Q as one Kronecker product, when one side is a two-factor
+    Kronecker product with a one-row (from the left) or one-column (from the right) factor:
+    M (a^T ⊗ B) = a^T ⊗ M B, M (A ⊗ b^T) = M A ⊗ b^T, (a ⊗ B) M = a ⊗ B M,
+    (A ⊗ b) M = A M ⊗ b (M = 1 ⊗ M = M ⊗ 1, then the mixed product); else None."""
+    if isinstance(Q, KroneckerProduct) and len(Q.args) == 2 \
+            and not isinstance(P, KroneckerProduct):
+        A, B = Q.args
+        if _one_row(A) and same_size(P.shape[1], B.shape[0]):
+            return [A, MatMul(P, B)]
+        if _one_row(B) and same_size(P.shape[1], A.shape[0]):
+            return [MatMul(P, A), B]
+    if isinstance(P, KroneckerProduct) and len(P.args) == 2 \
+            and not isinstance(Q, KroneckerProduct):
+        A, B = P.args
+        if _one_column(A) and same_size(B.shape[1], Q.shape[0]):
+            return [A, MatMul(B, Q)]
+        if _one_column(B) and same_size(A.shape[1], Q.shape[0]):
+            return [MatMul(A, Q), B]
+    return None
+
+
 @PAIRS.register(MatrixExpr, KroneckerProduct, when=lambda P, Q: len(Q.args) == 2
                 and not isinstance(P, KroneckerProduct))
-def into_kronecker_from_the_left(P, Q, form):
-    """M (a^T ⊗ B) = a^T ⊗ M B and M (A ⊗ b^T) = M A ⊗ b^T for a one-row factor
-    (M = 1 ⊗ M = M ⊗ 1, then the mixed product)."""
-    A, B = Q.args
-    if _one_row(A) and same_size(P.shape[1], B.shape[0]):
-        c, K = kron_canonical([A, MatMul(P, B)], form)
-        return c, [K]
-    if _one_row(B) and same_size(P.shape[1], A.shape[0]):
-        c, K = kron_canonical([MatMul(P, A), B], form)
-        return c, [K]
-    return None
-
-
 @PAIRS.register(KroneckerProduct, MatrixExpr, when=lambda P, Q: len(P.args) == 2
                 and not isinstance(Q, KroneckerProduct))
-def into_kronecker_from_the_right(P, Q, form):
-    """(a ⊗ B) M = a ⊗ B M and (A ⊗ b) M = A M ⊗ b for a one-column factor."""
-    A, B = P.args
-    if _one_column(A) and same_size(B.shape[1], Q.shape[0]):
-        c, K = kron_canonical([A, MatMul(B, Q)], form)
-        return c, [K]
-    if _one_column(B) and same_size(A.shape[1], Q.shape[0]):
-        c, K = kron_canonical([MatMul(A, Q), B], form)
-        return c, [K]
+def into_kronecker(P, Q, form):
+    """M (a^T ⊗ B) = a^T ⊗ M B, (a ⊗ B) M = a ⊗ B M, ... (``_absorbed``)."""
+    factors = _absorbed(P, Q)
+    if factors is None:
+        return None
+    c, K = kron_canonical(factors, form)
+    return c, [K]
+
+
+def _mixed(P, Q):
+    """[AC, BD] for (A ⊗ B)(C ⊗ D) with fitting shapes, else None."""
+    if isinstance(P, KroneckerProduct) and isinstance(Q, KroneckerProduct) \
+            and len(P.args) == len(Q.args) \
+            and all(same_size(a.shape[1], b.shape[0]) for a, b in zip(P.args, Q.args)):
+        return [MatMul(a, b) for a, b in zip(P.args, Q.args)]
     return None
+
+
+@CANONICAL.register(MatMul)
+def kronecker_absorbs_neighbours(e):
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD and M (a^T ⊗ B) = a^T ⊗ M B, ... (``_absorbed``) in every
+    product, to decide equality."""
+    coeff, mats = e.as_coeff_matrices()
+    for k in range(len(mats) - 1):
+        factors = _mixed(mats[k], mats[k + 1]) or _absorbed(mats[k], mats[k + 1])
+        if factors is not None:
+            return MatMul(coeff, *mats[:k], KroneckerProduct(*factors), *mats[k + 2:])
+    return e
+
+
+@CANONICAL.register(KroneckerProduct)
+def column_factor_first(e):
+    """A ⊗ v = K_{a,c} (v ⊗ A) for a column v (c x 1) and an A (a x b) that is not one: the
+    column factor first, so that (I ⊗ v)(v^T ⊗ P) and K (v v^T ⊗ P) compare equal."""
+    if len(e.args) != 2:
+        return e
+    A, v = e.args
+    if v.shape[1] == 1 and A.shape[1] != 1:
+        from .commutation import commutation   # commutation.py builds on this module
+        return MatMul(commutation(A.shape[0], v.shape[0]), KroneckerProduct(v, A))
+    return e
+
+
+def _distributed(M):
+    """The terms of M: a sum's, or a product's over its first sum factor; else [M]."""
+    if isinstance(M, MatAdd):
+        return list(M.args)
+    if isinstance(M, MatMul):
+        coeff, mats = flat_matmul(M)
+        for k, F in enumerate(mats):
+            if isinstance(F, MatAdd):
+                return [scaled(coeff, matmul(*mats[:k], t, *mats[k + 1:])) for t in F.args]
+    return [M]
+
+
+@CANONICAL.register(KroneckerProduct)
+def kronecker_distributes(e):
+    """A ⊗ (B + C) = A ⊗ B + A ⊗ C and A ⊗ (c B) = c (A ⊗ B), to decide equality."""
+    for k, a in enumerate(e.args):
+        terms = _distributed(a)
+        if len(terms) > 1:
+            return matadd(*[KroneckerProduct(*e.args[:k], t, *e.args[k + 1:]) for t in terms])
+        c, body = split_coeff(a)
+        if c != 1:
+            return scaled(c, KroneckerProduct(*e.args[:k], body, *e.args[k + 1:]))
+    return e
 
 
 @PAIRS.register(KroneckerProduct, Vec, when=lambda P, Q: len(P.args) == 2)
