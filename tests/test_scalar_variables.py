@@ -128,3 +128,13 @@ def test_relu_of_matrices_and_a_1x1_elementwise_function_of_a_scalar_variable():
     f = Trace(A * relu(X))                         # elementwise, as the language reads it
     G = matcalc.grad(f, X)
     assert matcalc.check(f, X, G).passed
+
+
+def test_a_1x1_result_reads_as_the_matrix_it_is():
+    """c t_00 I_1 = c t for a 1x1 matrix variable t: ``2*t``, not ``(2*t[0, 0])*I``."""
+    from matcalc.printing.text import text_form
+    t, a = MatrixSymbol("t", 1, 1), MatrixSymbol("a", 1, 1)
+    for f, text in ((Trace(t * t), "2*t"), (Trace(a * t), "a")):
+        G = matcalc.grad(f, t)
+        assert str(G) == text and text_form(G) == text and matcalc.latex(G) == text.replace("*", " ")
+        assert matcalc.check(f, t, G).passed

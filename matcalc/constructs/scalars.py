@@ -266,6 +266,19 @@ def element_of_one_by_one(e):
     return e if is_scalar_of_1x1(value) and value.parent == e.parent else value
 
 
+@REWRITE.register(MatMul)
+def entry_times_one_by_one_identity(e):
+    """c t_{00} I_1 = c t for a 1x1 matrix symbol t: a 1x1 result reads as the matrix it is,
+    ``2*t``, not ``(2*t[0, 0])*I``."""
+    coeff, mats = e.as_coeff_matrices()
+    if len(mats) != 1 or not mats[0].is_Identity or tuple(e.shape) != (1, 1):
+        return e
+    c, entries = coeff.as_coeff_Mul()
+    if is_scalar_of_1x1(entries) and isinstance(entries.parent, MatrixSymbol):
+        return scaled(c, entries.parent)
+    return e
+
+
 # == printing ==
 
 def is_scalar_of_1x1(expr):
