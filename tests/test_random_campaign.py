@@ -16,6 +16,7 @@ every other mismatch, crash or timeout fails the test with a reproducer.
 import os
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, MatPow, Min, Rational,
@@ -23,6 +24,7 @@ from sympy import (Determinant, HadamardProduct, Identity, KroneckerProduct, Mat
 
 import matcalc
 from matcalc import relu, scalar
+from matcalc.numeric import evaluate, point_at
 import strategies as square_grammar
 from strategies_matrix import (Problem, gradient_problems, hessian_problems, jacobian_problems,
                                outcome_of)
@@ -255,6 +257,15 @@ def test_a_coefficient_beyond_float_range_is_evaluated_through_its_power():
     f = scalar((Rational(1, 4) * (-(Rational(1, 4) * (Rational(1, 4) * t) ** 9) ** 9)) ** 12)
     G = matcalc.grad(f, x)
     assert matcalc.check(f, x, G, points=2, rtol=1e-5).passed
+    # the generated code folds the coefficient the same way (it computed 0.0 * inf = nan);
+    # at t = a^T x = 4.7 f is 2e-3 and its gradient 0.014 per entry of a = 1
+    from matcalc.codegen import codegen
+    ones = np.ones((3, 1))
+    at = {a: ones, x: ones * 4.7 / 3}
+    assert matcalc.check(f, x, G, at=at, rtol=1e-5).passed
+    generated = codegen(G)(ones, ones * 4.7 / 3)
+    assert np.all(np.isfinite(generated))
+    np.testing.assert_allclose(generated, evaluate(G, point_at(at, G)), rtol=1e-12)
 
 
 def test_an_undefined_function_of_a_kronecker_norm_is_bound_by_the_oracle():

@@ -369,11 +369,12 @@ def numpy_arithmetic(s, printer):
 _FLOAT_DIGITS = 300
 
 
-def _folded_coefficient(s, printer):
-    """``c b^p r`` printed as ``(k b)^p r`` with k = |c|^{1/p} when the rational c over- or
-    underflows a float and b^p is a power with an integer p >= 2: the collapsed chain rule of
-    ((t/4)^9 / 4)^9 ... has c = 243/10^600 t^971, which evaluated as 0 * inf = nan (campaign
-    run 6) where each factor of ``(k t)^971`` stays finite."""
+def folded_coefficient(s):
+    """``(sign, k, b^p, r)`` for ``c b^p r`` to be evaluated as ``sign (k b)^p r``, k = |c|^{1/p},
+    when the rational c over- or underflows a float and b^p is a power with an integer
+    p >= 2; else None. The collapsed chain rule of ((t/4)^9 / 4)^9 ... has c = 243/10^600
+    t^971, which evaluated as 0 * inf = nan (campaign run 6) where each factor of
+    ``(k t)^971`` stays finite."""
     coeff, rest = s.as_coeff_Mul()
     if not coeff.is_Rational or coeff == 0:
         return None
@@ -384,10 +385,19 @@ def _folded_coefficient(s, printer):
         return None
     power = max(powers, key=lambda f: f.exp)
     k = float((abs(coeff) ** Rational(1, int(power.exp))).evalf(20))
-    code = "%s(%r*%s)**%d" % ("-" if coeff < 0 else "", k,
+    return (-1 if coeff < 0 else 1), k, power, Mul(*[f for f in Mul.make_args(rest)
+                                                     if f is not power])
+
+
+def _folded_coefficient(s, printer):
+    """The NumPy code of ``folded_coefficient``, or None."""
+    folded = folded_coefficient(s)
+    if folded is None:
+        return None
+    sign, k, power, others = folded
+    code = "%s(%r*%s)**%d" % ("-" if sign < 0 else "", k,
                               printer.parenthesize(power.base, PRECEDENCE["Mul"]),
                               int(power.exp))
-    others = Mul(*[f for f in Mul.make_args(rest) if f is not power])
     return code if others == 1 else "%s*%s" % (code, printer.parenthesize(others, PRECEDENCE["Mul"]))
 
 
@@ -430,10 +440,16 @@ def codegen_add(s, emit, env):
 
 @CODEGEN.register(Mul)
 def codegen_mul(s, emit, env):
-    """a b / (c d): factors with exponent -1 divide."""
+    """a b / (c d): factors with exponent -1 divide; a coefficient beyond float's range is
+    folded into a power (``folded_coefficient``)."""
     c, rest = s.as_coeff_Mul()
     if c == -1:
         return emit.emit(f"-{emit.value(rest, env)}")
+    folded = folded_coefficient(s)
+    if folded is not None:      # c beyond float's range: (|c|^{1/p} b)^p
+        sign, k, power, others = folded
+        code = f"{'-' if sign < 0 else ''}({k!r} * {emit.value(power.base, env)}) ** {int(power.exp)}"
+        return emit.emit(code if others == 1 else f"{code} * {emit.value(others, env)}")
     numer = [a for a in Mul.make_args(s) if not (isinstance(a, Pow) and a.exp == -1)]
     denom = [a.base for a in Mul.make_args(s) if isinstance(a, Pow) and a.exp == -1]
     code = " * ".join(emit.value(a, env) for a in numer) if numer else "1.0"
