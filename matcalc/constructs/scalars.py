@@ -12,6 +12,7 @@ from sympy import (Abs, Add, Basic, Eq, Identity, Integer, MatAdd, MatMul, Matri
 from sympy.concrete.summations import Sum
 from sympy.core.numbers import ComplexInfinity
 from sympy.core.sympify import _sympify  # strict: never evaluates a string
+from sympy.matrices import MatrixBase
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.precedence import PRECEDENCE
 from sympy.tensor.indexed import Indexed
@@ -268,13 +269,13 @@ def element_of_one_by_one(e):
 
 @REWRITE.register(MatMul)
 def entry_times_one_by_one_identity(e):
-    """c t_{00} I_1 = c t for a 1x1 matrix symbol t: a 1x1 result reads as the matrix it is,
-    ``2*t``, not ``(2*t[0, 0])*I``."""
+    """c M_{00} I_1 = c M for a 1x1 matrix M: a 1x1 result reads as the matrix it is,
+    ``2*t`` and ``x'*A*x``, not ``(2*t[0, 0])*I``."""
     coeff, mats = e.as_coeff_matrices()
     if len(mats) != 1 or not mats[0].is_Identity or tuple(e.shape) != (1, 1):
         return e
     c, entries = coeff.as_coeff_Mul()
-    if is_scalar_of_1x1(entries) and isinstance(entries.parent, MatrixSymbol):
+    if is_scalar_of_1x1(entries) and not isinstance(entries.parent, MatrixBase):
         return scaled(c, entries.parent)
     return e
 
