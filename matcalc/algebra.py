@@ -147,6 +147,17 @@ def scaled(coeff, M):
     return product(mats) if c == 1 else MatMul(c, *mats)
 
 
+def adjacent_pair_rewritten(e, pair):
+    """The product e with its first adjacent factors a b for which ``pair(a, b)`` gives a
+    matrix F rewritten to F (c ... a b ... = c ... F ...), or e when there is none."""
+    coeff, mats = e.as_coeff_matrices()
+    for k in range(len(mats) - 1):
+        found = pair(mats[k], mats[k + 1])
+        if found is not None:
+            return canonical_product(coeff, mats[:k] + [found] + mats[k + 2:])
+    return e
+
+
 def canonical_product(coeff, mats):
     """c F1 ... Fk through ``matmul`` (identities dropped), except that a scaled sum
     c (A + B) stays factored (SymPy would distribute it)."""

@@ -16,7 +16,7 @@ Simplification knows that chol(S) is lower triangular: Phi of an upper triangula
 from sympy import Identity, MatAdd, MatMul, OneMatrix, Rational, S, Transpose
 from sympy.matrices.expressions.diagonal import DiagonalMatrix
 
-from ..algebra import canonical_product, flat_matmul, scaled, split_coeff, transpose_of
+from ..algebra import adjacent_pair_rewritten, flat_matmul, scaled, split_coeff, transpose_of
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, CONDITION, COTANGENT, DIFFERENTIAL,
                         FUNCTIONS, LATEX, NUMPY, REWRITE, TEXT, TRANSPOSE, VALIDATE, VEC,
                         construct)
@@ -172,12 +172,7 @@ def _factor_pair(a, b):
 def cholesky_product(e):
     """L L^T = (S + S^T)/2, L^{-T} L^{-1} = ((S + S^T)/2)^{-1}, and for a symmetric S
     L^T S^{-1} = L^{-1}, S^{-1} L = L^{-T}, for L = chol(S)."""
-    coeff, mats = e.as_coeff_matrices()
-    for k in range(len(mats) - 1):
-        found = _factor_pair(mats[k], mats[k + 1])
-        if found is not None:
-            return canonical_product(coeff, mats[:k] + [found] + mats[k + 2:])
-    return e
+    return adjacent_pair_rewritten(e, _factor_pair)
 
 
 def _phi_of(term):

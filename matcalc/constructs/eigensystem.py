@@ -206,9 +206,8 @@ def orthonormal_eigenvectors(e):
 @REWRITE.register(Determinant)
 def determinant_is_product_of_eigenvalues(e):
     """det(diag(lambda(X))) = prod_i lambda_i(X) = det(X) (Cookbook eq. 67)."""
-    if isinstance(diagonal_entries(e.arg), Eigenvalues):
-        return Determinant(diagonal_entries(e.arg).arg)
-    return e
+    v = diagonal_entries(e.arg)
+    return Determinant(v.arg) if isinstance(v, Eigenvalues) else e
 
 
 # == structure ==

@@ -166,17 +166,17 @@ def hadamard_factor_signs(e):
 def diagonal_part_of_scaled_rows(e):
     """(diag(v) M) ∘ I = diag(v ∘ diagvec(M)) = (M diag(v)) ∘ I: scaling rows or columns
     scales the diagonal."""
-    from .diagonal import diagvec as _diagvec   # diagonal.py builds on this module
+    from .diagonal import diagonal_entries, diagvec   # diagonal.py builds on this module
     if len(e.args) != 2 or not any(a.is_Identity for a in e.args):
         return e
     M = next(a for a in e.args if not a.is_Identity)
     coeff, mats = flat_matmul(M)
     for k in (0, len(mats) - 1):
-        D = mats[k] if len(mats) > 1 else None
-        if isinstance(D, DiagMatrix) and D.args[0].shape[1] == 1:
+        v = diagonal_entries(mats[k]) if len(mats) > 1 else None
+        if v is not None:
             rest = mats[1:] if k == 0 else mats[:-1]
             inner = rest[0] if len(rest) == 1 else MatMul(*rest)
-            return scaled(coeff, DiagMatrix(hadamard_collected(D.args[0], _diagvec(inner))))
+            return scaled(coeff, DiagMatrix(hadamard_collected(v, diagvec(inner))))
     return e
 
 

@@ -17,7 +17,7 @@ their own differential is not implemented (refused by name: a Hessian of the nuc
 from sympy import Expr, Identity, MatAdd, MatMul, Min, S, Transpose, ZeroMatrix
 from sympy.core.symbol import Str
 
-from ..algebra import canonical_product, transpose_of
+from ..algebra import adjacent_pair_rewritten, transpose_of
 from ..registry import (ATOMIC_LATEX, ATOMIC_TEXT, CODEGEN, DIFFERENTIAL, DRAW, FUNCTIONS, LATEX,
                         NUMPY, REWRITE, TEXT, TRANSPOSE, construct)
 from .matrix_functions import MatrixSqrt
@@ -199,12 +199,7 @@ def _polar_factor(a, b):
 def singular_vector_products(e):
     """X v_i(X) = sigma_i(X) u_i(X), u_i(X)^T X = sigma_i(X) v_i(X)^T (the SVD, column i),
     and the polar factor X (X^T X)^{-1/2} = U V^T."""
-    coeff, mats = e.as_coeff_matrices()
-    for k in range(len(mats) - 1):
-        found = _singular_pair(mats[k], mats[k + 1])
-        if found is not None:
-            return canonical_product(coeff, mats[:k] + [found] + mats[k + 2:])
-    return e
+    return adjacent_pair_rewritten(e, _singular_pair)
 
 
 # == structure ==

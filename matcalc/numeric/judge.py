@@ -99,11 +99,13 @@ def claim_jitter(expr, point, draws=JITTER_DRAWS):
     try:
         with np.errstate(all="ignore"):
             reference = np.asarray(evaluate(expr, point), dtype=float)
+            if not all_finite(reference):
+                return math.inf
             worst = 0.0
             for k in range(draws):
                 moved = np.asarray(evaluate(expr, jittered(point, JITTER, point.seed + k)),
                                    dtype=float)
-                if not (all_finite(moved) and all_finite(reference)):
+                if not all_finite(moved):
                     return math.inf
                 worst = max(worst, relative_error(moved, reference)[0])
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):
